@@ -1,0 +1,39 @@
+# Convolutions course: the instructor's commands. `make book` and `make test` bootstrap .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# nbgrader shells out to alembic: the venv's bin/ must be on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: book release test lint bench clean
+
+$(BIN)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(BIN)/.oracles: $(BIN)/.installed requirements-oracles.txt
+	$(BIN)/pip install --quiet -r requirements-oracles.txt
+	touch $@
+
+## book: student notebooks in release/ and the static site in _build/html
+book: $(BIN)/.installed
+	$(BIN)/python -m autograder book
+
+## release: student notebooks only (release/<chapter>/<chapter>.ipynb)
+release: $(BIN)/.installed
+	$(BIN)/python -m autograder release
+
+## test: lint, then every instructor check
+test: $(BIN)/.oracles
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2
+
+bench: $(BIN)/.oracles
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf _build release autograded feedback gradebook.db

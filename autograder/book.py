@@ -1,0 +1,110 @@
+"""Build the course website: the student's view of every chapter, with every figure drawn.
+
+The site must show what students get (stubs and visible tests) while its figures need working
+code. So each source notebook is executed with its model answers, then the student view is cut
+from it with nbgrader's own preprocessors (solutions become stubs, hidden tests disappear), graded
+cells are dropped, and a download link to the release notebook is added. Jupyter Book then renders
+this staged copy without executing anything. Executed notebooks are cached by content hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+from autograder import release
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK_FILES = ("_config.yml", "_toc.yml", "intro.md", "references.bib")
+STUB = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+
+def _nbgrader_meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def execute(source: Path, cache_dir: Path) -> nbformat.NotebookNode:
+    """The source notebook executed with its model answers (reused while the source is unchanged)."""
+    digest = hashlib.sha256(source.read_bytes() + (ROOT / "chapters" / "preamble.py").read_bytes()).hexdigest()
+    cached = cache_dir / f"{source.stem}-{digest[:16]}.ipynb"
+    if cached.exists():
+        return nbformat.read(cached, as_version=4)
+    nb = nbformat.read(source, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}}).execute()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for old in cache_dir.glob(f"{source.stem}-*.ipynb"):
+        old.unlink()
+    nbformat.write(nb, cached)
+    return nb
+
+
+def student_view(nb: nbformat.NotebookNode, download: str) -> nbformat.NotebookNode:
+    """Cut the student's view out of an executed source notebook, keeping demo outputs."""
+    nb = nbformat.from_dict(nb)  # a copy
+    resources = {}
+    nb, resources = ClearSolutions(code_stub=STUB, enforce_metadata=True).preprocess(nb, resources)
+    nb, resources = ClearHiddenTests(enforce_metadata=True).preprocess(nb, resources)
+    cells = []
+    for cell in nb.cells:
+        meta = _nbgrader_meta(cell)
+        if meta.get("grade") and not meta.get("solution"):
+            continue  # graded cells run at submission time; their checks are not for the page
+        if meta.get("solution") or meta.get("locked"):
+            cell.outputs = []  # a stub's visible tests would not pass: don't show model-answer output
+            cell.execution_count = None
+        cells.append(cell)
+    title = next(i for i, c in enumerate(cells) if c.cell_type == "markdown")
+    cells.insert(title + 1, nbformat.v4.new_markdown_cell(
+        "```{admonition} Work the exercises\n:class: note\n"
+        f"Download {{download}}`the exercise notebook <{download}>` (stubs and visible tests), run it in "
+        "Jupyter, fill in each function and run the tests below it for instant feedback. "
+        "The graded tests run when you submit.\n```"
+    ))
+    nb.cells = cells
+    return nb
+
+
+def stage(build: Path, chapter_ids: list[str]) -> Path:
+    """Write the book's sources (student views and release notebooks) into ``build/site-src``."""
+    src = build / "site-src"
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir(parents=True)
+    for name in BOOK_FILES:
+        if (ROOT / name).exists():
+            shutil.copy(ROOT / name, src / name)
+    for chapter_id in chapter_ids:
+        page_dir = src / "chapters" / chapter_id
+        page_dir.mkdir(parents=True)
+        student_nb = ROOT / "release" / chapter_id / f"{chapter_id}.ipynb"
+        shutil.copy(student_nb, page_dir / f"{chapter_id}-exercises.ipynb")
+        executed = execute(ROOT / "chapters" / chapter_id / f"{chapter_id}.ipynb", build / "executed")
+        nbformat.write(student_view(executed, f"{chapter_id}-exercises.ipynb"), page_dir / f"{chapter_id}.ipynb")
+    return src
+
+
+def main(*, output: str | Path = ROOT / "_build") -> Path:
+    """Release the student notebooks, stage the student view, and build ``<output>/html``.
+
+    Jupyter Book writes the Sphinx configuration; Sphinx then builds strictly (nitpicky, warnings
+    are errors, all of them reported) with its doctrees kept for fast rebuilds.
+    """
+    output = Path(output).resolve()
+    chapter_ids = release.available()
+    release.main(chapter_ids)
+    src = stage(output, chapter_ids)
+    env = release.nbgrader_env()
+    subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "config", "sphinx", str(src)], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", "-q",
+           "-d", str(output / "doctrees"), str(src), str(output / "html")]
+    if subprocess.run(cmd, env=env).returncode != 0:
+        raise SystemExit("the book did not build cleanly: see the warnings above")
+    return output / "html"

@@ -1,0 +1,48 @@
+"""Generate the student notebooks: ``release/<chapter>/<chapter>.ipynb`` with nbgrader.
+
+nbgrader's ``generate_assignment`` replaces every solution block by a stub, removes hidden tests,
+clears outputs, locks the test cells and records the assignment in the gradebook. It shells out to
+``alembic`` when it creates a gradebook, so the venv's ``bin/`` is put on ``PATH``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from autograder import chapters
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def nbgrader_env() -> dict:
+    """The environment for an nbgrader command: this Python's bin/ first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
+    return env
+
+
+def nbgrader(*args: str, course: Path) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS`` in the course directory ``course``; raise with its output on failure."""
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    proc = subprocess.run(cmd, cwd=course, env=nbgrader_env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"`nbgrader {' '.join(args)}` failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def available(course: Path = ROOT) -> list[str]:
+    """Chapter ids that have both a source notebook and graded exercises."""
+    return [c for c in chapters.CHAPTERS if (course / "chapters" / c / f"{c}.ipynb").exists()]
+
+
+def main(chapter_ids: list[str] | None = None, *, course: str | Path = ROOT) -> list[Path]:
+    """Release ``chapter_ids`` (default: every chapter) and return the student notebooks written."""
+    course = Path(course)
+    written = []
+    for chapter_id in chapter_ids or available(course):
+        nbgrader("generate_assignment", chapter_id, "--force", "--log-level=WARN", course=course)
+        written.append(course / "release" / chapter_id / f"{chapter_id}.ipynb")
+    return written

@@ -1,0 +1,284 @@
+"""Run a student's functions on grading cases and report their outputs as plain data.
+
+This file is self-contained (standard library and numpy only) because it is copied, alone, into the
+grading sandbox, which has no view of ``autograder/`` or ``solutions/``. It never judges anything:
+it only calls functions and records what they returned or raised. The judge, outside, compares.
+
+The same functions are used in-process by the notebook checks (``autograder.check``), so a notebook
+graded by ``nbgrader autograde`` and by ``python -m autograder grade`` goes through identical steps.
+
+Wire format (both directions): a JSON document plus one ``.npz`` file (read with
+``allow_pickle=False``). Values are encoded by :func:`encode` into JSON-safe trees in which every
+array is replaced by ``{"ndarray": key}`` and stored under ``key`` in the ``.npz``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import sys
+import time
+import traceback
+import warnings
+
+import numpy as np
+
+MAX_CAPTURED_OUTPUT = 4_000  # characters of a student's own prints kept per exercise
+
+
+# -- encoding -------------------------------------------------------------------------------------
+
+
+class Encoder:
+    """Turn Python values into JSON-safe trees, collecting arrays to store in an ``.npz``."""
+
+    def __init__(self, prefix: str = "a"):
+        self.prefix = prefix
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def encode(self, value):
+        if isinstance(value, np.ndarray) or (
+            hasattr(value, "__array__") and not isinstance(value, (str, bytes, int, float, bool))
+        ):
+            try:
+                arr = np.array(value, copy=True, subok=False)
+            except Exception as exc:  # a hostile __array__ must not crash the runner
+                return {"unsupported": f"{type(value).__name__} ({type(exc).__name__})"}
+            if arr.dtype.hasobject or arr.dtype.kind not in "biufc":
+                return {"unsupported": f"array of dtype {arr.dtype}"}
+            key = f"{self.prefix}{len(self.arrays)}"
+            self.arrays[key] = np.ascontiguousarray(arr)
+            return {"ndarray": key}
+        if value is None:
+            return None
+        if isinstance(value, bool) or isinstance(value, np.bool_):
+            return {"bool": bool(value)}
+        if isinstance(value, (int, np.integer)):
+            kind = "int" if type(value) is int else "npint"
+            return {kind: int(value)}
+        if isinstance(value, (float, np.floating)):
+            kind = "float" if type(value) is float else "npfloat"
+            f = float(value)
+            return {kind: f if math.isfinite(f) else repr(f)}
+        if isinstance(value, str):
+            return {"str": value[:200]}
+        if type(value) in (tuple, list):
+            return {type(value).__name__: [self.encode(v) for v in value]}
+        if type(value) is dict:
+            return {"dict": [[str(k)[:100], self.encode(v)] for k, v in value.items()]}
+        return {"unsupported": type(value).__name__[:100]}
+
+
+def decode(tree, arrays):
+    """Inverse of :meth:`Encoder.encode`; numbers come back with their Python/numpy kind."""
+    if tree is None:
+        return None
+    (kind, payload), = tree.items()
+    if kind == "ndarray":
+        return np.array(arrays[payload])
+    if kind in ("int", "bool", "str"):
+        return {"int": int, "bool": bool, "str": str}[kind](payload)
+    if kind == "float":
+        return float(payload)
+    if kind == "npint":
+        return np.int64(payload)
+    if kind == "npfloat":
+        return np.float64(payload)
+    if kind in ("tuple", "list"):
+        items = [decode(v, arrays) for v in payload]
+        return tuple(items) if kind == "tuple" else items
+    if kind == "dict":
+        return {k: decode(v, arrays) for k, v in payload}
+    if kind == "unsupported":
+        return Unsupported(payload)
+    raise ValueError(f"unknown encoded kind {kind!r}")
+
+
+class Unsupported:
+    """A returned value that cannot travel as plain data (e.g. an object array)."""
+
+    def __init__(self, description: str):
+        self.description = description
+
+    def __repr__(self):
+        return f"<unsupported value: {self.description}>"
+
+
+def normalise(value):
+    """Round-trip a value through the wire format, as if it had crossed the sandbox boundary."""
+    enc = Encoder()
+    tree = enc.encode(value)
+    return decode(tree, enc.arrays)
+
+
+# -- calling student code -------------------------------------------------------------------------
+
+
+def _copy_args(args):
+    return [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+
+
+def _inputs_changed(before, after) -> bool:
+    for b, a in zip(before, after, strict=True):
+        if isinstance(b, np.ndarray):
+            if not isinstance(a, np.ndarray) or a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
+                return True
+    return False
+
+
+def drive_call(funcs, name, args):
+    """Default driver: call the exercise function on the case's arguments."""
+    return funcs[name](*args)
+
+
+def drive_maxpool_backward(funcs, name, args):
+    """Backward pass graded with the student's own forward cache: forward, then backward."""
+    x, kernel_size, stride, dout = args
+    _, cache = funcs["maxpool2d_forward"](x, kernel_size, stride)
+    return funcs[name](dout, cache)
+
+
+DRIVERS = {"call": drive_call, "maxpool_backward": drive_maxpool_backward}
+
+
+def run_case(funcs, name, driver, args):
+    """Call one case. Returns a record: ``{"ok": value}`` or ``{"raised": [type, message]}``,
+    with ``"mutated": True`` when the function wrote into one of its array arguments."""
+    originals = _copy_args(args)
+    call_args = _copy_args(args)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            value = DRIVERS[driver](funcs, name, call_args)
+        record = {"ok": value}
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are student errors too
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        record = {"raised": [type(exc).__name__, _short(str(exc))]}
+    record["mutated"] = _inputs_changed(originals, call_args)
+    return record
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def run_exercise(funcs, name, driver, cases, time_limit=None):
+    """Run every case of one exercise, capturing the student's prints. Returns (records, output)."""
+    records = []
+    buffer = io.StringIO()
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+        for args in cases:
+            if deadline is not None and time.monotonic() > deadline:
+                records.append({"raised": ["TimeoutError", "time limit reached before this case"], "mutated": False})
+                continue
+            records.append(run_case(funcs, name, driver, args))
+    return records, _short(buffer.getvalue(), MAX_CAPTURED_OUTPUT)
+
+
+# -- loading student code -------------------------------------------------------------------------
+
+
+def load_cells(sources):
+    """Execute the selected notebook cells in one fresh namespace, each cell on its own.
+
+    A cell that raises does not stop the others (a typo in one exercise should not cost the rest).
+    Returns (namespace, errors) where errors are short messages naming the failing cell.
+    """
+    namespace = {"__name__": "__submission__", "np": np}
+    errors = []
+    for index, source in enumerate(sources):
+        try:
+            code = compile(source, f"<cell {index}>", "exec")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                exec(code, namespace)  # noqa: S102 - running the submission is the point
+        except BaseException as exc:  # noqa: BLE001
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            errors.append(f"cell {index}: {_short(line, 200)}")
+    return namespace, errors
+
+
+# -- sandbox entry point --------------------------------------------------------------------------
+
+
+def _write(path, document, arrays):
+    np.savez(path + ".npz", **arrays)
+    with open(path + ".json", "w") as f:
+        json.dump(document, f)
+
+
+def _read(path):
+    with open(path + ".json") as f:
+        document = json.load(f)
+    with np.load(path + ".npz", allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    return document, arrays
+
+
+def main(workdir: str) -> int:
+    """Sandbox entry: read ``job.json/.npz`` in ``workdir``; write ``result-<exercise>.json/.npz``.
+
+    ``job.json`` holds ``cells`` (sources), ``time_limit`` (seconds per exercise) and ``exercises``:
+    ``[{"name", "driver", "cases": <encoded list of argument lists>}]``. Each exercise runs in a
+    forked child so that one that crashes, exits or hangs costs that exercise only.
+    """
+    job, arrays = _read(os.path.join(workdir, "job"))
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        namespace, cell_errors = load_cells(job["cells"])
+    for exercise in job["exercises"]:
+        name = exercise["name"]
+        cases = decode(exercise["cases"], arrays)
+        out_path = os.path.join(workdir, f"result-{name}")
+        pid = os.fork()
+        if pid == 0:  # child: run the cases, write the result, leave without cleanup handlers
+            status = 1
+            try:
+                funcs = {k: v for k, v in namespace.items() if callable(v)}
+                if name not in funcs:
+                    document, out_arrays = {"missing": True}, {}
+                else:
+                    records, output = run_exercise(funcs, name, exercise["driver"], cases, job["time_limit"])
+                    enc = Encoder()
+                    document = {"records": enc.encode(records), "output": output}
+                    out_arrays = enc.arrays
+                _write(out_path, document, out_arrays)
+                status = 0
+            finally:
+                os._exit(status)
+        _wait(pid, job["time_limit"] + 2)
+    with open(os.path.join(workdir, "cells.json"), "w") as f:
+        json.dump({"cell_errors": cell_errors}, f)
+    return 0
+
+
+def _wait(pid: int, limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return
+        time.sleep(0.005)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+
+
+def read_result(workdir: str, name: str):
+    """Judge side: read what one exercise's child wrote, or None if it wrote nothing."""
+    path = os.path.join(workdir, f"result-{name}")
+    if not os.path.exists(path + ".json"):
+        return None
+    document, arrays = _read(path)
+    if document.get("missing"):
+        return {"missing": True}
+    return {"records": decode(document["records"], arrays), "output": str(document.get("output", ""))}
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,29 @@
+# Course preamble: plotting style, colours, seed and a grid-drawing helper, identical in every
+# chapter so that each notebook runs on its own (its source is chapters/preamble.py).
+import matplotlib.pyplot as plt
+import numpy as np
+
+plt.rcParams.update({
+    "figure.dpi": 96, "savefig.dpi": 96, "font.size": 10, "axes.titlesize": 11,
+    "axes.titleweight": "bold", "axes.spines.top": False, "axes.spines.right": False,
+})
+COLORS = {"image": "#4C72B0", "kernel": "#DD8452", "output": "#55A868",
+          "highlight": "#C44E52", "padding": "#BBBBBB", "muted": "#8C8C8C"}
+rng = np.random.default_rng(0)
+
+
+def draw_grid(ax, values, *, origin=(0, 0), color=COLORS["image"], alpha=0.25, fmt="{:g}", title=None):
+    """Draw a 2-D array as a grid of labelled cells with its top-left corner at origin=(row, col)."""
+    values = np.asarray(values)
+    r0, c0 = origin
+    for (i, j), v in np.ndenumerate(values):
+        ax.add_patch(plt.Rectangle((c0 + j, r0 + i), 1, 1, facecolor=color, alpha=alpha,
+                                   edgecolor="black", linewidth=0.8))
+        ax.text(c0 + j + 0.5, r0 + i + 0.5, fmt.format(v), ha="center", va="center", fontsize=9)
+    ax.autoscale_view()
+    if not ax.yaxis_inverted():
+        ax.invert_yaxis()  # row 0 at the top, as in an array
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
