@@ -32,12 +32,14 @@ def _nbgrader_meta(cell) -> dict:
 
 def execute(source: Path, cache_dir: Path) -> nbformat.NotebookNode:
     """The source notebook executed with its model answers (reused while the source is unchanged)."""
-    digest = hashlib.sha256(source.read_bytes() + (ROOT / "chapters" / "preamble.py").read_bytes()).hexdigest()
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
     cached = cache_dir / f"{source.stem}-{digest[:16]}.ipynb"
     if cached.exists():
         return nbformat.read(cached, as_version=4)
     nb = nbformat.read(source, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}}
+    ).execute()
     cache_dir.mkdir(parents=True, exist_ok=True)
     for old in cache_dir.glob(f"{source.stem}-*.ipynb"):
         old.unlink()
@@ -61,50 +63,72 @@ def student_view(nb: nbformat.NotebookNode, download: str) -> nbformat.NotebookN
             cell.execution_count = None
         cells.append(cell)
     title = next(i for i, c in enumerate(cells) if c.cell_type == "markdown")
-    cells.insert(title + 1, nbformat.v4.new_markdown_cell(
-        "```{admonition} Work the exercises\n:class: note\n"
-        f"Download {{download}}`the exercise notebook <{download}>` (stubs and visible tests), run it in "
-        "Jupyter, fill in each function and run the tests below it for instant feedback. "
-        "The graded tests run when you submit.\n```"
-    ))
+    cells.insert(
+        title + 1,
+        nbformat.v4.new_markdown_cell(
+            "```{admonition} Work the exercises\n:class: note\n"
+            f"Download {{download}}`the exercise notebook <{download}>` (stubs and visible tests), run it in "
+            "Jupyter, fill in each function and run the tests below it for instant feedback. "
+            "The graded tests run when you submit.\n```"
+        ),
+    )
     nb.cells = cells
     return nb
 
 
-def stage(build: Path, chapter_ids: list[str]) -> Path:
+def stage(build: Path, chapter_ids: list[str], course: Path = ROOT) -> Path:
     """Write the book's sources (student views and release notebooks) into ``build/site-src``."""
     src = build / "site-src"
     if src.exists():
         shutil.rmtree(src)
     src.mkdir(parents=True)
     for name in BOOK_FILES:
-        if (ROOT / name).exists():
-            shutil.copy(ROOT / name, src / name)
+        if (course / name).exists():
+            shutil.copy(course / name, src / name)
     for chapter_id in chapter_ids:
         page_dir = src / "chapters" / chapter_id
         page_dir.mkdir(parents=True)
-        student_nb = ROOT / "release" / chapter_id / f"{chapter_id}.ipynb"
+        student_nb = course / "release" / chapter_id / f"{chapter_id}.ipynb"
         shutil.copy(student_nb, page_dir / f"{chapter_id}-exercises.ipynb")
-        executed = execute(ROOT / "chapters" / chapter_id / f"{chapter_id}.ipynb", build / "executed")
-        nbformat.write(student_view(executed, f"{chapter_id}-exercises.ipynb"), page_dir / f"{chapter_id}.ipynb")
+        executed = execute(course / "chapters" / chapter_id / f"{chapter_id}.ipynb", build / "executed")
+        nbformat.write(
+            student_view(executed, f"{chapter_id}-exercises.ipynb"), page_dir / f"{chapter_id}.ipynb"
+        )
     return src
 
 
-def main(*, output: str | Path = ROOT / "_build") -> Path:
+def main(*, output: str | Path = ROOT / "_build", course: str | Path = ROOT) -> Path:
     """Release the student notebooks, stage the student view, and build ``<output>/html``.
 
     Jupyter Book writes the Sphinx configuration; Sphinx then builds strictly (nitpicky, warnings
     are errors, all of them reported) with its doctrees kept for fast rebuilds.
     """
-    output = Path(output).resolve()
-    chapter_ids = release.available()
-    release.main(chapter_ids)
-    src = stage(output, chapter_ids)
+    output, course = Path(output).resolve(), Path(course).resolve()
+    chapter_ids = release.available(course)
+    release.main(chapter_ids, course=course)
+    src = stage(output, chapter_ids, course)
     env = release.nbgrader_env()
-    subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "config", "sphinx", str(src)], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", "-q",
-           "-d", str(output / "doctrees"), str(src), str(output / "html")]
+    subprocess.run(
+        [str(Path(sys.executable).parent / "jupyter-book"), "config", "sphinx", str(src)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "html",
+        "-n",
+        "-W",
+        "--keep-going",
+        "-q",
+        "-d",
+        str(output / "doctrees"),
+        str(src),
+        str(output / "html"),
+    ]
     if subprocess.run(cmd, env=env).returncode != 0:
         raise SystemExit("the book did not build cleanly: see the warnings above")
     return output / "html"

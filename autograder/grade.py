@@ -22,10 +22,10 @@ UNSANDBOXED_WARNING = (
 )
 
 
-def grade_notebook(path: str | Path, *, limits: sandbox.Limits = sandbox.Limits(), isolate: bool = True) -> dict:
+def grade_notebook(path: str | Path, *, limits: sandbox.Limits | None = None, isolate: bool = True) -> dict:
     """Grade one notebook; never raises for a bad submission. Returns the results document."""
     start = time.monotonic()
-    path = Path(path)
+    path, limits = Path(path), limits or sandbox.Limits()
     try:
         submission = notebook.extract(path)
     except notebook.SubmissionError as exc:
@@ -36,7 +36,11 @@ def grade_notebook(path: str | Path, *, limits: sandbox.Limits = sandbox.Limits(
     job = {
         "cells": submission.cells,
         "exercises": [
-            {"name": ex.name, "driver": ex.driver, "cases": enc.encode([list(c.args) for c in cases[ex.name]])}
+            {
+                "name": ex.name,
+                "driver": ex.driver,
+                "cases": enc.encode([list(c.args) for c in cases[ex.name]]),
+            }
             for ex in exercises
         ],
     }
@@ -49,7 +53,9 @@ def grade_notebook(path: str | Path, *, limits: sandbox.Limits = sandbox.Limits(
     if isolate and not run.isolated:
         messages.insert(0, UNSANDBOXED_WARNING)
     if run.timed_out:
-        messages.append(f"Grading stopped after {limits.wall_seconds:g} s (an infinite loop at the top level of a cell?).")
+        messages.append(
+            f"Grading stopped after {limits.wall_seconds:g} s (an infinite loop at the top level of a cell?)."
+        )
     return _document(results, "\n".join(messages), start)
 
 
@@ -57,14 +63,19 @@ def _judge(exercise, cases, run: sandbox.Run) -> ExerciseResult:
     try:
         found = run.result(exercise.name)
     except (OSError, ValueError, KeyError) as exc:
-        return judge_exercise(exercise, cases, None, problem=f"Its results could not be read ({type(exc).__name__}).")
+        return judge_exercise(
+            exercise, cases, None, problem=f"Its results could not be read ({type(exc).__name__})."
+        )
     if found is None:
-        problem = ("Your function did not finish: it was stopped after the time limit, ran out of memory, "
-                   "or ended the Python process (sys.exit / os._exit).")
+        problem = (
+            "Your function did not finish: it was stopped after the time limit, ran out of memory, "
+            "or ended the Python process (sys.exit / os._exit)."
+        )
         return judge_exercise(exercise, cases, None, problem=problem)
     if found.get("missing"):
-        return judge_exercise(exercise, cases, None,
-                              problem=f"No function named {exercise.name} was defined in the notebook.")
+        return judge_exercise(
+            exercise, cases, None, problem=f"No function named {exercise.name} was defined in the notebook."
+        )
     return judge_exercise(exercise, cases, found["records"], output=found["output"])
 
 
@@ -75,7 +86,9 @@ def _max_score_guess(path: Path) -> float:
     return 0.0
 
 
-def _document(results: list[ExerciseResult], message: str, start: float, max_score: float | None = None) -> dict:
+def _document(
+    results: list[ExerciseResult], message: str, start: float, max_score: float | None = None
+) -> dict:
     tests = [
         {
             "name": f"{r.name} ({r.passed}/{r.total} cases)",
@@ -97,8 +110,14 @@ def _document(results: list[ExerciseResult], message: str, start: float, max_sco
     return doc
 
 
-def main(path: str | Path, *, results: str | Path = "results.json", timeout: float = 60.0,
-         memory_mb: int = 2048, isolate: bool = True) -> dict:
+def main(
+    path: str | Path,
+    *,
+    results: str | Path = "results.json",
+    timeout: float = 60.0,
+    memory_mb: int = 2048,
+    isolate: bool = True,
+) -> dict:
     """Grade ``path`` (a notebook) and write ``results`` (Gradescope format)."""
     limits = sandbox.Limits(wall_seconds=timeout, memory_mb=memory_mb)
     doc = grade_notebook(path, limits=limits, isolate=isolate)

@@ -84,15 +84,14 @@ class ExerciseResult:
     def feedback(self) -> str:
         """The text a student reads: score, first failure, diagnosis and hint. No hidden code."""
         lines = []
+        points = f"{_num(self.score)}/{_num(self.max_points)} points"
         if self.problem:
             lines.append(f"{self.name}: 0/{_num(self.max_points)} points. {self.problem}")
         elif self.failure is None:
-            lines.append(f"{self.name}: all {self.total} cases passed ({_num(self.score)}/{_num(self.max_points)} points).")
+            lines.append(f"{self.name}: all {self.total} cases passed ({points}).")
         else:
             f = self.failure
-            lines.append(
-                f"{self.name}: {self.passed}/{self.total} cases passed ({_num(self.score)}/{_num(self.max_points)} points)."
-            )
+            lines.append(f"{self.name}: {self.passed}/{self.total} cases passed ({points}).")
             lines.append(f'First failure, case "{f.case.label}":')
             for arg_name, value in zip(_names(self.arg_names, f.case.args), f.case.args, strict=True):
                 lines.append(_indent(f"{arg_name} = {describe(value)}"))
@@ -105,7 +104,9 @@ class ExerciseResult:
                 lines.append(f"Hint: {f.mistake.hint}")
             others = {k: v for k, v in self.diagnoses.items() if f.mistake is None or k != f.mistake.name}
             if others:
-                lines.append("Also seen in other cases: " + ", ".join(f"{k} ({v}x)" for k, v in others.items()))
+                lines.append(
+                    "Also seen in other cases: " + ", ".join(f"{k} ({v}x)" for k, v in others.items())
+                )
         lines.extend(f"Note: {n}" for n in self.notes)
         if self.output.strip():
             lines.append("Your function printed (first lines):")
@@ -129,13 +130,19 @@ def _names(arg_names, args):
 def describe(value) -> str:
     """Short, readable rendering of a value for feedback."""
     if isinstance(value, np.ndarray):
-        body = np.array2string(value, precision=4, threshold=64, edgeitems=3, suppress_small=True, max_line_width=100)
+        body = np.array2string(
+            value, precision=4, threshold=64, edgeitems=3, suppress_small=True, max_line_width=100
+        )
         head = f"array of shape {value.shape}, dtype {value.dtype}"
         return head + (":\n" + _indent(body) if value.size else "")
     if isinstance(value, Unsupported):
         return repr(value)
     if isinstance(value, tuple | list):
-        return f"{type(value).__name__} " + repr(value) if len(repr(value)) < 200 else f"{type(value).__name__} of {len(value)} items"
+        return (
+            f"{type(value).__name__} " + repr(value)
+            if len(repr(value)) < 200
+            else f"{type(value).__name__} of {len(value)} items"
+        )
     if isinstance(value, np.generic):
         return f"{value!r} (numpy {type(value).__name__})"
     return repr(value)
@@ -174,7 +181,9 @@ def compare(expected, got, rtol: float, atol: float) -> tuple[str | None, Mistak
             problem = f"Wrong shape: expected {expected.shape}, got {got.shape}."
             if got.shape == expected.shape[::-1] and got.ndim == 2 and _same(got, expected.T, rtol, atol):
                 return problem, TRANSPOSED
-            if got.ndim == expected.ndim and all(abs(a - b) <= 1 for a, b in zip(got.shape, expected.shape, strict=True)):
+            if got.ndim == expected.ndim and all(
+                abs(a - b) <= 1 for a, b in zip(got.shape, expected.shape, strict=True)
+            ):
                 return problem, OFF_BY_ONE
             return problem, None
         if not np.array_equal(np.isfinite(got), np.isfinite(expected)):
@@ -209,7 +218,11 @@ def compare(expected, got, rtol: float, atol: float) -> tuple[str | None, Mistak
     if isinstance(expected, float):
         if isinstance(got, bool | np.bool_) or not isinstance(got, int | float | np.number):
             return f"Expected a number, got {_type_name(got)}.", None
-        return (None, None) if _same(float(got), expected, rtol, atol) else (f"Expected {expected}, got {got}.", None)
+        return (
+            (None, None)
+            if _same(float(got), expected, rtol, atol)
+            else (f"Expected {expected}, got {got}.", None)
+        )
     raise TypeError(f"the judge cannot compare a reference value of type {type(expected).__name__}")
 
 
@@ -246,19 +259,27 @@ def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | No
     """Verdict on one case: None if it passed, else what went wrong."""
     expected, error = _expected(exercise, case)
     if record.get("mutated"):
-        return CaseFailure(case, "An input array was different after your function returned.", mistake=MODIFIED_INPUT)
+        return CaseFailure(
+            case, "An input array was different after your function returned.", mistake=MODIFIED_INPUT
+        )
     if "raised" in record:
         kind, message = record["raised"]
         if error is not None and kind == "ValueError":
             return None
         if kind == "NotImplementedError":
-            return CaseFailure(case, "Not implemented yet: replace the `raise NotImplementedError` line with your code.")
+            return CaseFailure(
+                case, "Not implemented yet: replace the `raise NotImplementedError` line with your code."
+            )
         wanted = f"expected ValueError ({error})" if error is not None else "expected a result"
         return CaseFailure(case, f"Your function raised {kind}: {message} ({wanted}).")
     got = record["ok"]
     if error is not None:
-        return CaseFailure(case, f"Expected a ValueError ({error}), but your function returned a value.",
-                           got=got, mistake=NO_ERROR)
+        return CaseFailure(
+            case,
+            f"Expected a ValueError ({error}), but your function returned a value.",
+            got=got,
+            mistake=NO_ERROR,
+        )
     if exercise.project is not None:
         expected = exercise.project(expected)
         try:
@@ -272,11 +293,18 @@ def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | No
     return CaseFailure(case, problem, expected=expected, got=got, mistake=mistake)
 
 
-def judge_exercise(exercise: Exercise, cases: list[Case], records: list[dict] | None, *,
-                   output: str = "", problem: str | None = None) -> ExerciseResult:
+def judge_exercise(
+    exercise: Exercise,
+    cases: list[Case],
+    records: list[dict] | None,
+    *,
+    output: str = "",
+    problem: str | None = None,
+) -> ExerciseResult:
     """Score one exercise from the records the runner produced (None: it produced nothing)."""
-    result = ExerciseResult(exercise.name, exercise.points, total=len(cases), output=output,
-                            arg_names=tuple(exercise.arg_names))
+    result = ExerciseResult(
+        exercise.name, exercise.points, total=len(cases), output=output, arg_names=tuple(exercise.arg_names)
+    )
     if records is None or problem:
         result.problem = problem or "Your function produced no result (it crashed or was stopped)."
         return result

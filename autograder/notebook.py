@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 from autograder import chapters
 
 
@@ -66,8 +64,11 @@ def _imports(source: str) -> list[str]:
     return out
 
 
-def read(path: str | Path) -> nbformat.NotebookNode:
-    """Parse a notebook, turning every way it can be broken into a SubmissionError."""
+def read(path: str | Path) -> dict:
+    """Parse a notebook (nbformat 4 JSON), turning every way it can be broken into a SubmissionError.
+
+    Plain JSON parsing on purpose: a grader must accept whatever Jupyter saved, and importing nbformat's
+    schema validation costs more than grading a notebook."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -76,19 +77,38 @@ def read(path: str | Path) -> nbformat.NotebookNode:
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SubmissionError(f"{path.name} is not a Jupyter notebook (not valid JSON: {exc}). "
-                              "Submit the .ipynb file saved from Jupyter.") from None
+        raise SubmissionError(
+            f"{path.name} is not a Jupyter notebook (not valid JSON: {exc}). "
+            "Submit the .ipynb file saved from Jupyter."
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise SubmissionError(f"{path.name} is JSON but not a Jupyter notebook (it has no list of cells).")
-    try:
-        return nbformat.reads(json.dumps(data), as_version=4)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
-        raise SubmissionError(f"{path.name} is not a valid notebook: {exc}") from None
+    if data.get("nbformat") != 4:
+        raise SubmissionError(
+            f"{path.name} uses notebook format {data.get('nbformat')!r}; save it with Jupyter (format 4)."
+        )
+    cells = []
+    for cell in data["cells"]:
+        if not isinstance(cell, dict):
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(s for s in source if isinstance(s, str))
+        meta = cell.get("metadata")
+        cells.append(
+            {
+                "cell_type": cell.get("cell_type"),
+                "source": source if isinstance(source, str) else "",
+                "metadata": meta if isinstance(meta, dict) else {},
+            }
+        )
+    meta = data.get("metadata")
+    return {"cells": cells, "metadata": meta if isinstance(meta, dict) else {}}
 
 
 def chapter_of(nb, path: Path) -> str:
     """The chapter a notebook belongs to: its metadata first, then its file or folder name."""
-    meta = nb.get("metadata", {}).get("course", {})
+    meta = nb["metadata"].get("course", {})
     candidates = [meta.get("chapter") if isinstance(meta, dict) else None, path.stem, path.parent.name]
     for candidate in candidates:
         if candidate in chapters.CHAPTERS:
@@ -97,8 +117,10 @@ def chapter_of(nb, path: Path) -> str:
         for chapter_id in chapters.CHAPTERS:
             if candidate and candidate.startswith(chapter_id):
                 return chapter_id
-    raise SubmissionError(f"cannot tell which chapter {path.name} belongs to: name it after its chapter "
-                          f"({', '.join(chapters.CHAPTERS)}).")
+    raise SubmissionError(
+        f"cannot tell which chapter {path.name} belongs to: name it after its chapter "
+        f"({', '.join(chapters.CHAPTERS)})."
+    )
 
 
 def extract(path: str | Path) -> Submission:
@@ -109,11 +131,11 @@ def extract(path: str | Path) -> Submission:
     names = {ex.name for ex in chapters.chapter(chapter)}
     cells, notes, imports = [], [], []
     defined_in: dict[str, list[int]] = {}
-    for index, cell in enumerate(nb.cells):
-        if cell.get("cell_type") != "code":
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
             continue
         meta = _nbgrader(cell)
-        source = _MAGIC.sub(r"\1pass  # \2", cell.get("source", ""))
+        source = _MAGIC.sub(r"\1pass  # \2", cell["source"])
         if meta.get("grade") and not meta.get("solution"):
             continue  # a test cell: the grader brings its own tests
         functions = _defined_functions(source)
@@ -125,9 +147,13 @@ def extract(path: str | Path) -> Submission:
         for name in sorted((functions or set()) & names):
             defined_in.setdefault(name, []).append(index)
             if not meta.get("solution"):
-                notes.append(f"{name} was found by name in cell {index}, which has lost its nbgrader metadata.")
+                notes.append(
+                    f"{name} was found by name in cell {index}, which has lost its nbgrader metadata."
+                )
     for name, where in defined_in.items():
         if len(where) > 1:
-            notes.append(f"{name} is defined in {len(where)} cells ({', '.join(map(str, where))}); "
-                         f"the last one, cell {where[-1]}, is graded.")
+            notes.append(
+                f"{name} is defined in {len(where)} cells ({', '.join(map(str, where))}); "
+                f"the last one, cell {where[-1]}, is graded."
+            )
     return Submission(path, chapter, list(dict.fromkeys(imports)) + cells, notes)

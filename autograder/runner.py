@@ -76,7 +76,7 @@ def decode(tree, arrays):
     """Inverse of :meth:`Encoder.encode`; numbers come back with their Python/numpy kind."""
     if tree is None:
         return None
-    (kind, payload), = tree.items()
+    ((kind, payload),) = tree.items()
     if kind == "ndarray":
         return np.array(arrays[payload])
     if kind in ("int", "bool", "str"):
@@ -124,7 +124,11 @@ def _copy_args(args):
 def _inputs_changed(before, after) -> bool:
     for b, a in zip(before, after, strict=True):
         if isinstance(b, np.ndarray):
-            if not isinstance(a, np.ndarray) or a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
+            if (
+                not isinstance(a, np.ndarray)
+                or a.shape != b.shape
+                or not np.array_equal(a, b, equal_nan=True)
+            ):
                 return True
     return False
 
@@ -174,7 +178,9 @@ def run_exercise(funcs, name, driver, cases, time_limit=None):
     with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
         for args in cases:
             if deadline is not None and time.monotonic() > deadline:
-                records.append({"raised": ["TimeoutError", "time limit reached before this case"], "mutated": False})
+                records.append(
+                    {"raised": ["TimeoutError", "time limit reached before this case"], "mutated": False}
+                )
                 continue
             records.append(run_case(funcs, name, driver, args))
     return records, _short(buffer.getvalue(), MAX_CAPTURED_OUTPUT)

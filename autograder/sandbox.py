@@ -72,22 +72,48 @@ def _command(workdir: Path, bwrap: str | None) -> list[str]:
         argv += ["--tmpfs", str(path)]
     for path in sorted(visible):
         argv += ["--ro-bind", str(path), str(path)]
-    argv += ["--bind", str(workdir), "/sandbox", "--chdir", "/sandbox",
-             "--unshare-all", "--die-with-parent", "--new-session",
-             "--setenv", "HOME", "/sandbox", "--setenv", "TMPDIR", "/sandbox"]
+    argv += [
+        "--bind",
+        str(workdir),
+        "/sandbox",
+        "--chdir",
+        "/sandbox",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--setenv",
+        "HOME",
+        "/sandbox",
+        "--setenv",
+        "TMPDIR",
+        "/sandbox",
+    ]
     return argv + ["--", *python[:-1], "/sandbox"]
 
 
-def run(job: dict, arrays: dict, limits: Limits = Limits(), *, isolate: bool = True) -> Run:
+def run(job: dict, arrays: dict, limits: Limits, *, isolate: bool = True) -> Run:
     """Write the job to a fresh private directory and run the runner on it."""
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     runner._write(str(workdir / "job"), {**job, "time_limit": limits.exercise_seconds}, arrays)
     shutil.copy(RUNNER, workdir / "runner.py")
     bwrap = bwrap_path() if isolate else None
-    env = {"PATH": os.defpath, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
-    proc = subprocess.Popen(_command(workdir, bwrap), cwd=workdir, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_preexec(limits))
+    env = {
+        "PATH": os.defpath,
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLBACKEND": "Agg",
+    }
+    proc = subprocess.Popen(
+        _command(workdir, bwrap),
+        cwd=workdir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        preexec_fn=_preexec(limits),
+    )
     timed_out = False
     try:
         out, _ = proc.communicate(timeout=limits.wall_seconds)

@@ -30,7 +30,9 @@ def exercise(name: str) -> Exercise:
     try:
         return EXERCISES[name]
     except KeyError:
-        raise KeyError(f"no graded exercise is called {name!r}; known: {', '.join(sorted(EXERCISES))}") from None
+        raise KeyError(
+            f"no graded exercise is called {name!r}; known: {', '.join(sorted(EXERCISES))}"
+        ) from None
 
 
 def chapter(chapter_id: str) -> list[Exercise]:

@@ -17,19 +17,24 @@ def _full_correlate(image, kernel):
 
 def _cases(rng: np.random.Generator, *, full: bool = False) -> list[Case]:
     """Hand-sized examples first, then random shapes, integer inputs and invalid input."""
+
     def rand(*shape):
         return np.round(rng.normal(size=shape), 2)
 
     cases = [
-        Case("3x3 image, 2x2 kernel (the worked example)",
-             (np.arange(9.0).reshape(3, 3), np.array([[1.0, 2.0], [3.0, 4.0]]))),
+        Case(
+            "3x3 image, 2x2 kernel (the worked example)",
+            (np.arange(9.0).reshape(3, 3), np.array([[1.0, 2.0], [3.0, 4.0]])),
+        ),
         Case("4x5 image, non-square 3x2 kernel", (rand(4, 5), rand(3, 2))),
         Case("5x4 image, 1x3 kernel", (rand(5, 4), rand(1, 3))),
         Case("6x6 image, 3x3 kernel", (rand(6, 6), rand(3, 3))),
         Case("kernel as large as the image (3x4)", (rand(3, 4), rand(3, 4))),
         Case("1x1 image, 1x1 kernel", (rand(1, 1), rand(1, 1))),
-        Case("integer image, fractional kernel",
-             (rng.integers(0, 10, size=(4, 4)), np.array([[0.5, -0.25], [0.125, 0.1]]))),
+        Case(
+            "integer image, fractional kernel",
+            (rng.integers(0, 10, size=(4, 4)), np.array([[0.5, -0.25], [0.125, 0.1]])),
+        ),
         Case("7x5 image, 2x3 kernel", (rand(7, 5), rand(2, 3))),
         Case("image given as a 1-D array (invalid)", (rand(6), rand(2, 2))),
     ]

@@ -1,0 +1,59 @@
+"""Helpers for the instructor tests: notebook factories and grading shortcuts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from autograder import grade
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE_FILES = ("_config.yml", "_toc.yml", "intro.md", "references.bib", "nbgrader_config.py")
+
+
+def source_notebook(chapter_id: str) -> Path:
+    return ROOT / "chapters" / chapter_id / f"{chapter_id}.ipynb"
+
+
+def copy_course(dest: Path) -> Path:
+    """A copy of the course's sources (never its generated output) in ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in COURSE_FILES:
+        if (ROOT / name).exists():
+            shutil.copy(ROOT / name, dest / name)
+    shutil.copytree(ROOT / "chapters", dest / "chapters", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return dest
+
+
+def solution_cell(nb, name: str):
+    """The solution cell whose nbgrader grade_id is ``name``."""
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == name:
+            return cell
+    raise KeyError(f"no cell with grade_id {name!r}")
+
+
+def with_answers(chapter_id: str, answers: dict[str, str], dest: Path, *, base: Path | None = None) -> Path:
+    """A copy of a chapter notebook (the source by default) with some solution cells replaced."""
+    nb = nbformat.read(base or source_notebook(chapter_id), as_version=4)
+    for name, code in answers.items():
+        solution_cell(nb, name).source = code
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / f"{chapter_id}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def grade_file(path: Path) -> dict:
+    """Grade a notebook with the sandboxed grader; returns the results document."""
+    return grade.grade_notebook(path)
+
+
+def result_for(doc: dict, name: str) -> dict:
+    for test in doc["tests"]:
+        if test["name"].split(" ")[0] == name:
+            return test
+    raise KeyError(f"no test for {name} in {json.dumps(doc)[:500]}")
