@@ -40,35 +40,31 @@ class Encoder:
         self.arrays: dict[str, np.ndarray] = {}
 
     def encode(self, value):
-        if isinstance(value, np.ndarray) or (
-            hasattr(value, "__array__") and not isinstance(value, (str, bytes, int, float, bool))
-        ):
-            try:
-                arr = np.array(value, copy=True, subok=False)
-            except Exception as exc:  # a hostile __array__ must not crash the runner
-                return {"unsupported": f"{type(value).__name__} ({type(exc).__name__})"}
-            if arr.dtype.hasobject or arr.dtype.kind not in "biufc":
-                return {"unsupported": f"array of dtype {arr.dtype}"}
-            key = f"{self.prefix}{len(self.arrays)}"
-            self.arrays[key] = np.ascontiguousarray(arr)
-            return {"ndarray": key}
         if value is None:
             return None
-        if isinstance(value, bool) or isinstance(value, np.bool_):
+        if isinstance(value, bool | np.bool_):
             return {"bool": bool(value)}
-        if isinstance(value, (int, np.integer)):
-            kind = "int" if type(value) is int else "npint"
-            return {kind: int(value)}
-        if isinstance(value, (float, np.floating)):
-            kind = "float" if type(value) is float else "npfloat"
+        if isinstance(value, int | np.integer):
+            return {"int" if type(value) is int else "npint": int(value)}
+        if isinstance(value, float | np.floating):
             f = float(value)
-            return {kind: f if math.isfinite(f) else repr(f)}
+            return {"float" if type(value) is float else "npfloat": f if math.isfinite(f) else repr(f)}
         if isinstance(value, str):
             return {"str": value[:200]}
         if type(value) in (tuple, list):
             return {type(value).__name__: [self.encode(v) for v in value]}
         if type(value) is dict:
             return {"dict": [[str(k)[:100], self.encode(v)] for k, v in value.items()]}
+        if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
+            try:
+                arr = np.array(value, copy=True, subok=False)
+            except Exception as exc:  # noqa: BLE001 - a hostile __array__ must not crash the runner
+                return {"unsupported": f"{type(value).__name__} ({type(exc).__name__})"}
+            if arr.dtype.hasobject or arr.dtype.kind not in "biufc":
+                return {"unsupported": f"array of dtype {arr.dtype}"}
+            key = f"{self.prefix}{len(self.arrays)}"
+            self.arrays[key] = np.ascontiguousarray(arr)
+            return {"ndarray": key}
         return {"unsupported": type(value).__name__[:100]}
 
 
@@ -82,7 +78,7 @@ def decode(tree, arrays):
     if kind in ("int", "bool", "str"):
         return {"int": int, "bool": bool, "str": str}[kind](payload)
     if kind == "float":
-        return float(payload)
+        return float(payload)  # float("nan") and float("inf") read back the repr of non-finite values
     if kind == "npint":
         return np.int64(payload)
     if kind == "npfloat":

@@ -75,20 +75,20 @@ def _command(workdir: Path, bwrap: str | None) -> list[str]:
     argv += [
         "--bind",
         str(workdir),
-        "/sandbox",
+        "/tmp/sandbox",
         "--chdir",
-        "/sandbox",
+        "/tmp/sandbox",
         "--unshare-all",
         "--die-with-parent",
         "--new-session",
         "--setenv",
         "HOME",
-        "/sandbox",
+        "/tmp/sandbox",
         "--setenv",
         "TMPDIR",
-        "/sandbox",
+        "/tmp/sandbox",
     ]
-    return argv + ["--", *python[:-1], "/sandbox"]
+    return argv + ["--", *python[:-1], "/tmp/sandbox"]
 
 
 def run(job: dict, arrays: dict, limits: Limits, *, isolate: bool = True) -> Run:

@@ -1,0 +1,112 @@
+"""The course's own consistency: notebooks, registry, release and nbgrader metadata agree."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from helpers import ROOT, source_notebook
+
+from autograder import chapters
+
+SOURCES = sorted((ROOT / "chapters").glob("*/*.ipynb"))
+CHAPTER_IDS = [p.stem for p in SOURCES]
+
+
+def nbgrader_cells(nb, **wanted):
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta and all(meta.get(k) == v for k, v in wanted.items()):
+            yield cell, meta
+
+
+def test_every_notebook_is_a_registered_chapter():
+    assert CHAPTER_IDS, "no chapter notebooks found"
+    assert set(CHAPTER_IDS) <= set(chapters.CHAPTERS)
+    for path in SOURCES:
+        assert path.parent.name == path.stem, f"{path}: folder and notebook names must equal the chapter id"
+
+
+@pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
+def test_preamble_is_the_shared_one(chapter_id):
+    nb = nbformat.read(source_notebook(chapter_id), as_version=4)
+    first = nb.cells[0]
+    assert first.source.strip() == (ROOT / "chapters" / "preamble.py").read_text().strip()
+    assert "remove-cell" in first.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
+def test_notebook_and_registry_agree(chapter_id):
+    """Each registered exercise has a solution cell and a graded cell whose points match."""
+    nb = nbformat.read(source_notebook(chapter_id), as_version=4)
+    assert nb.metadata.get("course", {}).get("chapter") == chapter_id
+    solutions = [meta["grade_id"] for _, meta in nbgrader_cells(nb, solution=True)]
+    graded = {meta["grade_id"]: meta["points"] for _, meta in nbgrader_cells(nb, grade=True, solution=False)}
+    exercises = chapters.chapter(chapter_id)
+    assert solutions == [ex.name for ex in exercises], "solution cells must be the exercises, in order"
+    assert graded == {f"{ex.name}_graded": ex.points for ex in exercises}
+    for cell, meta in nbgrader_cells(nb, grade=True, solution=False):
+        name = meta["grade_id"].removesuffix("_graded")
+        assert cell.source.startswith('"""'), "a graded cell starts with a one-line docstring"
+        assert re.search(rf'check\("{name}", {name}\b', cell.source), (
+            "the graded cell checks its own exercise"
+        )
+
+
+@pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
+def test_sources_are_clean(chapter_id):
+    """No committed outputs, and student-visible code never imports the hidden packages."""
+    nb = nbformat.read(source_notebook(chapter_id), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert not cell.get("outputs"), "source notebooks are committed without outputs"
+        visible = re.sub(r"### BEGIN (SOLUTION|HIDDEN TESTS).*?### END \1", "", cell.source, flags=re.S)
+        assert not re.search(r"^\s*(import|from)\s+(solutions|autograder)\b", visible, flags=re.M), (
+            cell.source
+        )
+
+
+def test_solutions_never_import_the_grader_or_chapters():
+    for path in Path(ROOT / "solutions").glob("*.py"):
+        text = path.read_text()
+        assert not re.search(r"^\s*(import|from)\s+(autograder|chapters|scipy|torch)\b", text, flags=re.M), (
+            path
+        )
+
+
+def test_runner_is_self_contained():
+    """The runner is copied alone into the sandbox: standard library and numpy only."""
+    text = (ROOT / "autograder" / "runner.py").read_text()
+    imports = set(re.findall(r"^(?:import|from)\s+(\w+)", text, flags=re.M))
+    assert imports <= {
+        "__future__",
+        "contextlib",
+        "io",
+        "json",
+        "math",
+        "os",
+        "sys",
+        "time",
+        "traceback",
+        "warnings",
+        "numpy",
+    }, imports
+
+
+@pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
+def test_release_holds_no_solution_or_hidden_test(chapter_id, course):
+    released = course / "release" / chapter_id / f"{chapter_id}.ipynb"
+    assert released.exists()
+    assert sorted(p.name for p in released.parent.iterdir()) == [released.name], (
+        "only the notebook is released"
+    )
+    text = released.read_text()
+    source = nbformat.read(source_notebook(chapter_id), as_version=4)
+    for cell in source.cells:
+        for block in re.findall(r"### BEGIN (?:SOLUTION|HIDDEN TESTS)(.*?)### END", cell.source, flags=re.S):
+            for line in block.splitlines():
+                if len(line.strip()) >= 15:
+                    assert line.strip() not in text, f"leaked into the release: {line.strip()!r}"
