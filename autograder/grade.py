@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from autograder import chapters, notebook, runner, sandbox
@@ -22,7 +23,9 @@ UNSANDBOXED_WARNING = (
 )
 
 
-def grade_notebook(path: str | Path, *, limits: sandbox.Limits | None = None, isolate: bool = True) -> dict:
+def grade_notebook(
+    path: str | Path, *, limits: sandbox.Limits | None = None, isolate: bool = True, hide: Sequence[Path] = ()
+) -> dict:
     """Grade one notebook; never raises for a bad submission. Returns the results document."""
     start = time.monotonic()
     path, limits = Path(path), limits or sandbox.Limits()
@@ -44,7 +47,7 @@ def grade_notebook(path: str | Path, *, limits: sandbox.Limits | None = None, is
             for ex in exercises
         ],
     }
-    run = sandbox.run(job, enc.arrays, limits, isolate=isolate)
+    run = sandbox.run(job, enc.arrays, limits, isolate=isolate, hide=[path.parent, *hide])
     try:
         results = [_judge(ex, cases[ex.name], run) for ex in exercises]
     finally:

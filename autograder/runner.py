@@ -224,6 +224,16 @@ def _read(path):
     return document, arrays
 
 
+def drop_privileges(uid: int, processes: int) -> None:
+    """Become an unprivileged user with a bounded number of processes (when started as root)."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
 def main(workdir: str) -> int:
     """Sandbox entry: read ``job.json/.npz`` in ``workdir``; write ``result-<exercise>.json/.npz``.
 
@@ -283,4 +293,7 @@ def read_result(workdir: str, name: str):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    args = sys.argv[1:]
+    if "--drop-to" in args:
+        drop_privileges(int(args[args.index("--drop-to") + 1]), int(args[args.index("--processes") + 1]))
+    sys.exit(main(args[0]))

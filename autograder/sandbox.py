@@ -1,9 +1,11 @@
 """Run :mod:`autograder.runner` on a job in a separate, limited process.
 
 The job directory is private to one submission and holds only the runner, the job and, afterwards,
-the results. Limits: wall clock, CPU time, address space, file size. When ``bwrap`` (bubblewrap) is
-installed the process also gets no network, its own PID namespace and no view of the course
-repository; without it, the same limits apply to a plain subprocess and the results say so.
+the results. Limits: wall clock, CPU time, address space, file size, number of processes. When
+``bwrap`` (bubblewrap) is installed the process also gets no network, its own PID namespace (nothing
+it starts outlives it), an unprivileged user when the grader runs as root, and no view of the course
+repository, the submissions, the gradebook or the temporary files of other gradings. Without
+bubblewrap the same limits apply to a plain subprocess, and the results say so loudly.
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import runner
 
 RUNNER = Path(runner.__file__)
-OUTPUT_CAP = 20_000  # bytes of the sandbox's own stdout/stderr kept
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # holds autograder/ and solutions/
+OUTPUT_CAP = 20_000  # characters of the sandbox's own stdout/stderr kept for the report
+NOBODY = 65534
+INSIDE = "/tmp/sandbox"  # the job directory as the sandboxed process sees it
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,8 @@ class Limits:
     wall_seconds: float = 60.0
     exercise_seconds: float = 10.0
     memory_mb: int = 2048
-    file_mb: int = 64
+    file_mb: int = 16
+    processes: int = 64
 
 
 @dataclass
@@ -47,56 +54,61 @@ def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
+def _limit(kind: int, value: int) -> None:
+    resource.setrlimit(kind, (value, value))
+
+
 def _preexec(limits: Limits):
+    """Runs in the child between fork and exec: a new session and the resource limits."""
+
     def apply():
         os.setsid()
-        mem = limits.memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-        cpu = int(limits.wall_seconds) + 1
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-        size = limits.file_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        _limit(resource.RLIMIT_AS, limits.memory_mb * 2**20)
+        _limit(resource.RLIMIT_CPU, int(limits.wall_seconds) + 1)
+        _limit(resource.RLIMIT_FSIZE, limits.file_mb * 2**20)
+        _limit(resource.RLIMIT_CORE, 0)
 
     return apply
 
 
-def _command(workdir: Path, bwrap: str | None) -> list[str]:
-    python = [sys.executable, "-I", "runner.py", "."]
+def _command(workdir: Path, bwrap: str | None, hide: Sequence[Path], limits: Limits) -> list[str]:
     if bwrap is None:
-        return python
-    hidden = {Path(tempfile.gettempdir()), Path(__file__).resolve().parents[1], Path.home()}
+        return [sys.executable, "-I", str(workdir / "runner.py"), str(workdir)]
+    hidden = {Path(tempfile.gettempdir()), PACKAGE_ROOT, Path.home(), *(Path(p).resolve() for p in hide)}
     visible = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
     argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    for path in sorted(hidden):
-        argv += ["--tmpfs", str(path)]
+    for path in sorted(p for p in hidden if p.is_dir()):
+        argv += ["--perms", "0755", "--tmpfs", str(path)]
     for path in sorted(visible):
+        for parent in reversed(path.parents[:-1]):  # traversable by the unprivileged user
+            argv += ["--perms", "0755", "--dir", str(parent)]
         argv += ["--ro-bind", str(path), str(path)]
-    argv += [
-        "--bind",
-        str(workdir),
-        "/tmp/sandbox",
-        "--chdir",
-        "/tmp/sandbox",
-        "--unshare-all",
-        "--die-with-parent",
-        "--new-session",
-        "--setenv",
-        "HOME",
-        "/tmp/sandbox",
-        "--setenv",
-        "TMPDIR",
-        "/tmp/sandbox",
-    ]
-    return argv + ["--", *python[:-1], "/tmp/sandbox"]
+    argv += ["--bind", str(workdir), INSIDE, "--chdir", INSIDE]
+    # Every namespace but the user one: the runner must be able to become `nobody` (below).
+    argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    argv += ["--die-with-parent", "--new-session"]
+    argv += ["--setenv", "HOME", INSIDE, "--setenv", "TMPDIR", INSIDE]
+    command = [sys.executable, "-I", f"{INSIDE}/runner.py", INSIDE]
+    if os.geteuid() == 0:
+        # Root ignores process limits; the runner becomes the otherwise idle `nobody`, whose
+        # process count then bounds fork bombs, before it reads any of the submission.
+        command += ["--drop-to", str(NOBODY), "--processes", str(limits.processes)]
+    return [*argv, "--", *command]
 
 
-def run(job: dict, arrays: dict, limits: Limits, *, isolate: bool = True) -> Run:
-    """Write the job to a fresh private directory and run the runner on it."""
+def run(job: dict, arrays: dict, limits: Limits, *, isolate: bool = True, hide: Sequence[Path] = ()) -> Run:
+    """Write the job to a fresh private directory and run the runner on it.
+
+    ``hide`` lists more directories the sandboxed code must not see (the class's submissions, the
+    gradebook's folder...); the course repository and the temporary directory are always hidden.
+    """
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     runner._write(str(workdir / "job"), {**job, "time_limit": limits.exercise_seconds}, arrays)
     shutil.copy(RUNNER, workdir / "runner.py")
     bwrap = bwrap_path() if isolate else None
+    if bwrap is not None and os.geteuid() == 0:
+        for path in [workdir, *workdir.iterdir()]:
+            os.chown(path, NOBODY, NOBODY)
     env = {
         "PATH": os.defpath,
         "OPENBLAS_NUM_THREADS": "1",
@@ -105,21 +117,32 @@ def run(job: dict, arrays: dict, limits: Limits, *, isolate: bool = True) -> Run
         "PYTHONDONTWRITEBYTECODE": "1",
         "MPLBACKEND": "Agg",
     }
-    proc = subprocess.Popen(
-        _command(workdir, bwrap),
-        cwd=workdir,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        preexec_fn=_preexec(limits),
-    )
-    timed_out = False
-    try:
-        out, _ = proc.communicate(timeout=limits.wall_seconds)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        os.killpg(proc.pid, 9)
-        out, _ = proc.communicate()
-    text = out[:OUTPUT_CAP].decode("utf-8", "replace")
+    # The process's own output goes to a file outside the job directory, capped by RLIMIT_FSIZE.
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            _command(workdir, bwrap, hide, limits),
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_preexec(limits),
+        )
+        timed_out = False
+        try:
+            proc.wait(timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc.pid)
+            proc.wait()
+        _kill_group(proc.pid)  # whatever the submission left running in its session
+        log.seek(0)
+        text = log.read(OUTPUT_CAP).decode("utf-8", "replace")
     return Run(workdir, proc.returncode, timed_out, text, bwrap is not None)
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, 9)
+    except (ProcessLookupError, PermissionError):
+        pass
