@@ -32,7 +32,7 @@ def grade_notebook(
     try:
         submission = notebook.extract(path)
     except notebook.SubmissionError as exc:
-        return _document([], f"Could not grade {path.name}: {exc}", start, max_score=_max_score_guess(path))
+        return not_gradable(path, f"Could not grade {path.name}: {exc}", start=start)
     exercises = chapters.chapter(submission.chapter)
     cases = {ex.name: ex.cases() for ex in exercises}
     enc = runner.Encoder()
@@ -65,7 +65,7 @@ def grade_notebook(
 def _judge(exercise, cases, run: sandbox.Run) -> ExerciseResult:
     try:
         found = run.result(exercise.name)
-    except (OSError, ValueError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the sandbox left behind is untrusted
         return judge_exercise(
             exercise, cases, None, problem=f"Its results could not be read ({type(exc).__name__})."
         )
@@ -82,16 +82,20 @@ def _judge(exercise, cases, run: sandbox.Run) -> ExerciseResult:
     return judge_exercise(exercise, cases, found["records"], output=found["output"])
 
 
-def _max_score_guess(path: Path) -> float:
-    for chapter_id, exercises in chapters.CHAPTERS.items():
-        if path.stem.startswith(chapter_id) or path.parent.name == chapter_id:
-            return sum(ex.points for ex in exercises)
-    return 0.0
-
-
-def _document(
-    results: list[ExerciseResult], message: str, start: float, max_score: float | None = None
+def not_gradable(
+    path: Path, message: str, chapter_id: str | None = None, *, start: float | None = None
 ) -> dict:
+    """Results for a file that cannot be graded: every exercise of its chapter (if known) scores 0."""
+    start = time.monotonic() if start is None else start
+    chapter_id = chapter_id or next(
+        (c for c in chapters.CHAPTERS if path.stem.startswith(c) or path.parent.name == c), None
+    )
+    exercises = chapters.chapter(chapter_id) if chapter_id else []
+    results = [judge_exercise(ex, [], None, problem=message) for ex in exercises]
+    return _document(results, message, start)
+
+
+def _document(results: list[ExerciseResult], message: str, start: float) -> dict:
     tests = [
         {
             "name": f"{r.name} ({r.passed}/{r.total} cases)",
@@ -108,8 +112,6 @@ def _document(
         "output": message,
         "tests": tests,
     }
-    if max_score is not None:
-        doc["max_score"] = max_score
     return doc
 
 
@@ -119,11 +121,30 @@ def main(
     results: str | Path = "results.json",
     timeout: float = 60.0,
     memory_mb: int = 2048,
-    isolate: bool = True,
-) -> dict:
-    """Grade ``path`` (a notebook) and write ``results`` (Gradescope format)."""
+    jobs: int = 2,
+    db: str | None = None,
+    csv_path: str | Path | None = None,
+    feedback: str | Path | None = None,
+    progress: bool = True,
+):
+    """Grade ``path``: a notebook into ``results`` (Gradescope format), or, for nbgrader's
+    ``submitted/`` folder, the whole class into the gradebook, a CSV and HTML feedback
+    (see :func:`autograder.batch.main`). Returns the results document or the class summary."""
+    if Path(path).is_dir():
+        from autograder import batch
+
+        return batch.main(
+            path,
+            jobs=jobs,
+            db=db,
+            csv_path=csv_path,
+            feedback=feedback,
+            timeout=timeout,
+            memory_mb=memory_mb,
+            progress=progress,
+        )
     limits = sandbox.Limits(wall_seconds=timeout, memory_mb=memory_mb)
-    doc = grade_notebook(path, limits=limits, isolate=isolate)
+    doc = grade_notebook(path, limits=limits)
     Path(results).parent.mkdir(parents=True, exist_ok=True)
     Path(results).write_text(json.dumps(doc, indent=2))
     return doc

@@ -293,6 +293,23 @@ def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | No
     return CaseFailure(case, problem, expected=expected, got=got, mistake=mistake)
 
 
+def _well_formed(records, count: int) -> bool:
+    """Records come from untrusted code: check their shape before reading them."""
+    if not isinstance(records, list) or len(records) != count:
+        return False
+    for record in records:
+        if not isinstance(record, dict) or not isinstance(record.get("mutated"), bool):
+            return False
+        raised = record.get("raised")
+        if ("ok" in record) == (raised is not None):
+            return False
+        if raised is not None and not (
+            isinstance(raised, list | tuple) and len(raised) == 2 and all(isinstance(x, str) for x in raised)
+        ):
+            return False
+    return True
+
+
 def judge_exercise(
     exercise: Exercise,
     cases: list[Case],
@@ -307,6 +324,11 @@ def judge_exercise(
     )
     if records is None or problem:
         result.problem = problem or "Your function produced no result (it crashed or was stopped)."
+        return result
+    if not _well_formed(records, len(cases)):
+        result.problem = (
+            "The grading process sent back malformed results (did the submission tamper with it?)."
+        )
         return result
     for case, record in zip(cases, records, strict=True):
         failure = judge_case(exercise, case, record)

@@ -234,12 +234,14 @@ def drop_privileges(uid: int, processes: int) -> None:
     os.setuid(uid)
 
 
-def main(workdir: str) -> int:
+def main(workdir: str, contained: bool = False) -> int:
     """Sandbox entry: read ``job.json/.npz`` in ``workdir``; write ``result-<exercise>.json/.npz``.
 
     ``job.json`` holds ``cells`` (sources), ``time_limit`` (seconds per exercise) and ``exercises``:
     ``[{"name", "driver", "cases": <encoded list of argument lists>}]``. Each exercise runs in a
-    forked child so that one that crashes, exits or hangs costs that exercise only.
+    forked child so that one that crashes, exits or hangs costs that exercise only. ``contained``
+    (only inside the sandbox's own PID namespace) also kills, after each exercise, every process the
+    exercise left behind, so that one exercise's orphans cannot starve the next.
     """
     job, arrays = _read(os.path.join(workdir, "job"))
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -248,6 +250,9 @@ def main(workdir: str) -> int:
         name = exercise["name"]
         cases = decode(exercise["cases"], arrays)
         out_path = os.path.join(workdir, f"result-{name}")
+        for stale in (out_path + ".json", out_path + ".npz"):  # planted by an earlier exercise's code
+            if os.path.exists(stale):
+                os.remove(stale)
         pid = os.fork()
         if pid == 0:  # child: run the cases, write the result, leave without cleanup handlers
             status = 1
@@ -265,9 +270,29 @@ def main(workdir: str) -> int:
             finally:
                 os._exit(status)
         _wait(pid, job["time_limit"] + 2)
+        if contained:
+            _kill_others()
     with open(os.path.join(workdir, "cells.json"), "w") as f:
         json.dump({"cell_errors": cell_errors}, f)
     return 0
+
+
+def _kill_others() -> None:
+    """Kill every process this user can signal except this one (inside a PID namespace: the
+    submission's leftovers), then reap them."""
+    import signal
+
+    for _ in range(3):  # a fork bomb may still be forking while the first signals go out
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            break
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG) == (0, 0):
+                break
+        except ChildProcessError:
+            break
 
 
 def _wait(pid: int, limit: float) -> None:
@@ -294,6 +319,7 @@ def read_result(workdir: str, name: str):
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if "--drop-to" in args:
+    contained = "--drop-to" in args  # only the sandbox, in its own PID namespace, passes it
+    if contained:
         drop_privileges(int(args[args.index("--drop-to") + 1]), int(args[args.index("--processes") + 1]))
-    sys.exit(main(args[0]))
+    sys.exit(main(args[0], contained))
