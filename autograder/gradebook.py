@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +58,10 @@ class Book:
     """The nbgrader gradebook at ``db_url`` (any SQLAlchemy URL) with the grading ledger."""
 
     def __init__(self, db_url: str):
+        # nbgrader runs `alembic` when it creates a gradebook: it must find this venv's copy.
+        bin_dir = str(Path(sys.executable).parent)
+        if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", os.defpath)])
         self.gb = Gradebook(db_url, course_id=COURSE_ID)
         _meta.create_all(self.gb.engine)
         self._ready: set[str] = set()

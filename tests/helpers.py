@@ -57,3 +57,36 @@ def result_for(doc: dict, name: str) -> dict:
         if test["name"].split(" ")[0] == name:
             return test
     raise KeyError(f"no test for {name} in {json.dumps(doc)[:500]}")
+
+
+CLASS_KINDS = {
+    "honest": {},
+    "partial": {"correlate2d": "def correlate2d(image, kernel):\n    return np.zeros((1, 1))\n"},
+    "flipped": {
+        "correlate2d": "def correlate2d(image, kernel):\n    return convolve2d(image, kernel)\n",
+    },
+    "exits": {"convolve2d": "import os\ndef convolve2d(image, kernel):\n    os._exit(1)\n"},
+    "hogs memory": {
+        "convolve2d_full": "def convolve2d_full(image, kernel):\n    return np.ones((10**6, 10**6))\n",
+    },
+}
+
+
+def make_class(submitted: Path, size: int, chapter_id: str = "01_convolution") -> dict[str, str]:
+    """nbgrader's submitted/ tree for ``size`` students of mixed kinds; returns student -> kind.
+
+    Every seventh student hands in a file that is not a notebook at all."""
+    kinds = {}
+    names = list(CLASS_KINDS)
+    for i in range(size):
+        student = f"student{i:03d}"
+        folder = submitted / student / chapter_id
+        if i % 7 == 6:
+            folder.mkdir(parents=True)
+            (folder / f"{chapter_id}.ipynb").write_text("{ truncated")
+            kinds[student] = "broken file"
+            continue
+        kind = names[i % len(names)]
+        with_answers(chapter_id, CLASS_KINDS[kind], folder)
+        kinds[student] = kind
+    return kinds
