@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import grade
+from autograder import chapters, grade
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE_FILES = ("_config.yml", "_toc.yml", "intro.md", "references.bib", "nbgrader_config.py")
@@ -72,10 +72,13 @@ CLASS_KINDS = {
 }
 
 
-def make_class(submitted: Path, size: int, chapter_id: str = "01_convolution") -> dict[str, str]:
+def make_class(
+    submitted: Path, size: int, chapter_id: str = "01_convolution", *, base: Path | None = None
+) -> dict[str, str]:
     """nbgrader's submitted/ tree for ``size`` students of mixed kinds; returns student -> kind.
 
-    Every seventh student hands in a file that is not a notebook at all."""
+    Submissions start from ``base`` (the source notebook by default; pass the release notebook for
+    nbgrader autograde). Every seventh student hands in a file that is not a notebook at all."""
     kinds = {}
     names = list(CLASS_KINDS)
     for i in range(size):
@@ -87,6 +90,20 @@ def make_class(submitted: Path, size: int, chapter_id: str = "01_convolution") -
             kinds[student] = "broken file"
             continue
         kind = names[i % len(names)]
-        with_answers(chapter_id, CLASS_KINDS[kind], folder)
+        answers = CLASS_KINDS[kind] if base is None or kind != "honest" else model_answers(chapter_id)
+        with_answers(chapter_id, answers, folder, base=base)
         kinds[student] = kind
     return kinds
+
+
+def model_answers(chapter_id: str) -> dict[str, str]:
+    """The source notebook's solution cells, as a student who solved everything would submit them."""
+    nb = nbformat.read(source_notebook(chapter_id), as_version=4)
+    names = [ex.name for ex in chapters.chapter(chapter_id)]
+    markers = ("### BEGIN SOLUTION", "### END SOLUTION")
+    return {
+        name: "\n".join(
+            line for line in solution_cell(nb, name).source.splitlines() if line.strip() not in markers
+        )
+        for name in names
+    }

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import shutil
 
-import nbformat
 import pytest
-from helpers import grade_file, solution_cell, source_notebook, with_answers
+from helpers import grade_file, model_answers, source_notebook, with_answers
 from nbgrader.api import Gradebook
 
 from autograder import chapters, release
@@ -15,21 +14,6 @@ from autograder import chapters, release
 pytestmark = pytest.mark.slow
 
 CHAPTERS = [c for c in chapters.CHAPTERS if source_notebook(c).exists()]
-
-
-def model_answers(chapter_id: str) -> dict[str, str]:
-    """The source notebook's solution cells, as a student who solved everything would submit them."""
-    nb = nbformat.read(source_notebook(chapter_id), as_version=4)
-    names = [ex.name for ex in chapters.chapter(chapter_id)]
-    return {name: _strip_markers(solution_cell(nb, name).source) for name in names}
-
-
-def _strip_markers(source: str) -> str:
-    return "\n".join(
-        line
-        for line in source.splitlines()
-        if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
-    )
 
 
 def submissions(chapter_id: str) -> dict[str, dict[str, str]]:

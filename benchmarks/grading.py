@@ -1,0 +1,83 @@
+"""Whole-class grading against ``nbgrader autograde``, and the book build, as whole commands."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.timing import Row, Stats, once
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the class generator the tests use: one source of generated classes
+
+from helpers import copy_course, make_class  # noqa: E402
+
+from autograder import release  # noqa: E402
+
+CHAPTER = "01_convolution"
+
+
+def _course(size: int, work: Path) -> Path:
+    course = copy_course(work / f"course-{size}")
+    release.main([CHAPTER], course=course)
+    make_class(course / "submitted", size, base=course / "release" / CHAPTER / f"{CHAPTER}.ipynb")
+    return course
+
+
+def _ours(course: Path) -> None:
+    cmd = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "grade",
+        str(course / "submitted"),
+        "--jobs",
+        "2",
+        "--no-progress",
+    ]
+    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+
+
+def _nbgrader(course: Path) -> None:
+    release.nbgrader("autograde", CHAPTER, "--create", "--log-level=ERROR", course=course)
+
+
+def class_rows(sizes=(10, 30, 100), peer_size: int = 30) -> tuple[list[Row], list[dict]]:
+    """Our grader on classes of each size; nbgrader on ``peer_size`` (same tree, fresh gradebooks)."""
+    rows, scaling = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            course = _course(size, Path(tmp))
+            ours = once(lambda course=course: _ours(course))
+            scaling.append({"submissions": size, "seconds": ours})
+            if size == peer_size:
+                (course / "gradebook.db").unlink()
+                shutil.rmtree(course / "autograded", ignore_errors=True)
+                release.main([CHAPTER], course=course)  # nbgrader needs the assignment in its gradebook
+                peer = once(lambda course=course: _nbgrader(course))
+                extra = {"seconds_per_submission": ours / size, "peer_seconds_per_submission": peer / size}
+                rows.append(
+                    Row(
+                        f"grade a class of {size} (--jobs 2, sandboxed)",
+                        Stats([ours]),
+                        Stats([peer]),
+                        "nbgrader autograde",
+                        0.33,
+                        extra,
+                    )
+                )
+    return rows, scaling
+
+
+def book_rows() -> list[Row]:
+    """`make book` from a clean copy (cold), then again with nothing changed (cached)."""
+    from autograder import book
+
+    with tempfile.TemporaryDirectory() as tmp:
+        course = copy_course(Path(tmp) / "course")
+        cold = once(lambda: book.main(output=course / "_build", course=course))
+        cached = once(lambda: book.main(output=course / "_build", course=course))
+    return [Row("make book, cold", Stats([cold])), Row("make book, cached rebuild", Stats([cached]))]

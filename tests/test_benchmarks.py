@@ -1,0 +1,31 @@
+"""Benchmarks are not tests, but each one runs once on tiny inputs so that none can rot."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.__main__ import main
+
+pytestmark = pytest.mark.slow
+
+
+def test_every_benchmark_runs_and_reports(tmp_path):
+    document = main(smoke=True, output=tmp_path)
+    names = [row["name"] for row in document["rows"]]
+    for expected in (
+        "conv2d float64",
+        "conv2d float32",
+        "maxpool forward+backward",
+        "locally_connected2d",
+        "dilated_correlate2d",
+        "conv1x1",
+        "avgpool2d",
+        "grade a class",
+    ):
+        assert any(name.startswith(expected) for name in names), expected
+    for row in document["rows"]:
+        assert row["ours"]["median"] > 0 and (row["peer"] is None or row["peer"]["median"] > 0)
+    assert json.loads((tmp_path / "results.json").read_text())["header"]["blas"]
+    assert (tmp_path / "scaling.png").stat().st_size > 1000
