@@ -90,7 +90,7 @@ def main(*, smoke: bool = False, output: str | Path = ROOT / "_build" / "bench")
     )
     conv_scaling = kernels.scaling_rows(runs, (16, 32) if smoke else (32, 64, 128, 256, 512))
     class_rows, class_scaling = grading.class_rows(
-        sizes=(3,) if smoke else (10, 30, 100), peer_size=3 if smoke else 30
+        sizes=(2,) if smoke else (10, 30, 100), peer_size=2 if smoke else 30
     )
     rows += class_rows
     if not smoke:
