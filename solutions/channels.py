@@ -1,0 +1,101 @@
+"""Multi-channel convolution (NCHW) and its unshared cousin, the locally connected layer."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from . import _checks
+
+
+def _windows(x, kernel_hw, stride):
+    """Every (kh, kw) window of an (N, C, H, W) array at the given stride: an (N, C, Ho, Wo, kh, kw) view."""
+    return sliding_window_view(x, kernel_hw, axis=(2, 3))[:, :, :: stride[0], :: stride[1]]
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    """Multi-channel 2-D convolution layer (a cross-correlation, as in deep learning).
+
+    Taught in chapter 04_channels. x is (N, C, H, W), weight (F, C, kh, kw), bias None or (F,);
+    ``stride`` and ``padding`` (zeros, each side) are ints or pairs. Returns (N, F, Ho, Wo) with
+    out[n, f, i, j] = sum over c, m, l of xpad[n, c, i*sh + m, j*sw + l] weight[f, c, m, l] + bias[f];
+    equal to ``torch.nn.functional.conv2d``.
+    Raises ValueError for wrong dimensions, a channel mismatch, a bias of the wrong shape, negative padding,
+    stride < 1 or a kernel larger than the padded image.
+    """
+    x, weight, bias = _checks.float_arrays(x=x, weight=weight, bias=bias)
+    _checks.ndim("x", x, 4)
+    _checks.ndim("weight", weight, 4)
+    _checks.non_empty("weight", weight)
+    f, c, kh, kw = weight.shape
+    _checks.channels(x, c)
+    if bias is not None:
+        _checks.shape("bias", bias, (f,))
+    sh, sw = _checks.pair("stride", stride, 1)
+    ph, pw = _checks.pair("padding", padding, 0)
+    _checks.fits("kernel", (kh, kw), (x.shape[2] + 2 * ph, x.shape[3] + 2 * pw), "padded image")
+
+    if (kh, kw, sh, sw, ph, pw) == (1, 1, 1, 1, 0, 0):
+        # 1x1 kernel: a plain matrix product over channels at every pixel, no window gathering needed.
+        n, _, h, w = x.shape
+        out = (weight.reshape(f, c) @ x.reshape(n, c, h * w)).reshape(n, f, h, w)
+    else:
+        # im2col: gather the windows into (N, C*kh*kw, Ho*Wo) columns (the only copy), then one matmul.
+        if ph or pw:
+            x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        windows = _windows(x, (kh, kw), (sh, sw))
+        n, _, ho, wo = windows.shape[:4]
+        columns = windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
+        out = (weight.reshape(f, c * kh * kw) @ columns).reshape(n, f, ho, wo)
+    if bias is not None:
+        out += bias[:, None, None]
+    return out
+
+
+def locally_connected2d(x, weight, bias=None, stride=1):
+    """Locally connected layer: like conv2d without padding, but each output position has its own weights.
+
+    Taught in chapter 04_channels. x is (N, C, H, W), weight (Ho, Wo, F, C, kh, kw), bias None or (F, Ho, Wo);
+    ``stride`` is an int or a pair. Returns (N, F, Ho, Wo) with out[n, f, i, j] =
+    sum over c, m, l of x[n, c, i*sh + m, j*sw + l] weight[i, j, f, c, m, l] + bias[f, i, j].
+    Raises ValueError for wrong dimensions, a channel mismatch, a kernel larger than the image, or a weight
+    or bias whose (Ho, Wo) differ from the output size that x, the kernel and the stride give.
+    """
+    x, weight, bias = _checks.float_arrays(x=x, weight=weight, bias=bias)
+    _checks.ndim("x", x, 4)
+    _checks.ndim("weight", weight, 6)
+    _checks.non_empty("weight", weight)
+    ho, wo, f, c, kh, kw = weight.shape
+    _checks.channels(x, c)
+    sh, sw = _checks.pair("stride", stride, 1)
+    _checks.fits("kernel", (kh, kw), x.shape[2:])
+    windows = _windows(x, (kh, kw), (sh, sw))
+    n, _, out_h, out_w = windows.shape[:4]
+    if (ho, wo) != (out_h, out_w):
+        raise ValueError(
+            f"weight has {ho}x{wo} output positions but x {x.shape}, kernel ({kh}, {kw}) and stride "
+            f"({sh}, {sw}) give {out_h}x{out_w}"
+        )
+    if bias is not None:
+        _checks.shape("bias", bias, (f, ho, wo))
+    # One small matmul per output position, batched: (Ho*Wo, N, C*kh*kw) @ (Ho*Wo, C*kh*kw, F).
+    columns = windows.transpose(2, 3, 0, 1, 4, 5).reshape(ho * wo, n, c * kh * kw)
+    filters = weight.reshape(ho * wo, f, c * kh * kw).transpose(0, 2, 1)
+    out = np.ascontiguousarray((columns @ filters).reshape(ho, wo, n, f).transpose(2, 3, 0, 1))
+    if bias is not None:
+        out += bias
+    return out
+
+
+def tile_weights(weight, out_hw):
+    """Copy one (F, C, kh, kw) conv weight to every output position: an (Ho, Wo, F, C, kh, kw) array.
+
+    Taught in chapter 04_channels. This is weight sharing made explicit:
+    ``locally_connected2d(x, tile_weights(weight, (Ho, Wo)))`` equals ``conv2d(x, weight)``.
+    ``out_hw`` is an int or a pair (Ho, Wo). The result is a new, writeable, contiguous array.
+    Raises ValueError if weight is not 4-D or a size is < 1.
+    """
+    (weight,) = _checks.float_arrays(weight=weight)
+    _checks.ndim("weight", weight, 4)
+    ho, wo = _checks.pair("out_hw", out_hw, 1)
+    return np.broadcast_to(weight, (ho, wo, *weight.shape)).copy()
