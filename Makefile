@@ -26,12 +26,13 @@ book: $(BIN)/.installed
 release: $(BIN)/.installed
 	$(BIN)/python -m autograder release
 
-## test: lint, then every instructor check
+## test: lint, then every instructor check (tests/, and each chapter notebook run by nbval)
 test: $(BIN)/.oracles
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax tests chapters
 
+## bench: our code against PyTorch and nbgrader, written to _build/bench/
 bench: $(BIN)/.oracles
 	$(BIN)/python -m benchmarks
 

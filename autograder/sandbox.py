@@ -3,13 +3,14 @@
 The job directory is private to one submission and holds only the runner, the job and, afterwards,
 the results. Limits: wall clock, CPU time, address space, file size, number of processes. When
 ``bwrap`` (bubblewrap) is installed the process also gets no network, its own PID namespace (nothing
-it starts outlives it), an unprivileged user when the grader runs as root, and no view of the course
-repository, the submissions, the gradebook or the temporary files of other gradings. Without
-bubblewrap the same limits apply to a plain subprocess, and the results say so loudly.
+it starts outlives it), an unprivileged user of its own when the grader runs as root, and no view of
+the course repository, the submissions, the gradebook or the temporary files of other gradings.
+Without bubblewrap the same limits apply to a plain subprocess, and the results say so loudly.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import resource
 import shutil
@@ -25,7 +26,8 @@ from autograder import runner
 RUNNER = Path(runner.__file__)
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # holds autograder/ and solutions/
 OUTPUT_CAP = 20_000  # characters of the sandbox's own stdout/stderr kept for the report
-NOBODY = 65534
+FIRST_UID = 200_000  # sandboxes run as unprivileged uids from here on, one per sandbox
+_uids = itertools.count()
 INSIDE = "/tmp/sandbox"  # the job directory as the sandboxed process sees it
 
 
@@ -71,7 +73,13 @@ def _preexec(limits: Limits):
     return apply
 
 
-def _command(workdir: Path, bwrap: str | None, hide: Sequence[Path], limits: Limits) -> list[str]:
+def sandbox_uid() -> int:
+    """A user id of its own for each sandbox: process limits count per user, so a fork bomb in one
+    submission must not use up the processes of another graded at the same time."""
+    return FIRST_UID + (os.getpid() % 4096) * 64 + next(_uids) % 64
+
+
+def _command(workdir: Path, bwrap: str | None, hide: Sequence[Path], limits: Limits, uid: int) -> list[str]:
     if bwrap is None:
         return [sys.executable, "-I", str(workdir / "runner.py"), str(workdir)]
     hidden = {Path(tempfile.gettempdir()), PACKAGE_ROOT, Path.home(), *(Path(p).resolve() for p in hide)}
@@ -84,15 +92,15 @@ def _command(workdir: Path, bwrap: str | None, hide: Sequence[Path], limits: Lim
             argv += ["--perms", "0755", "--dir", str(parent)]
         argv += ["--ro-bind", str(path), str(path)]
     argv += ["--bind", str(workdir), INSIDE, "--chdir", INSIDE]
-    # Every namespace but the user one: the runner must be able to become `nobody` (below).
+    # Every namespace but the user one: the runner must be able to change to its own uid (below).
     argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     argv += ["--die-with-parent", "--new-session"]
     argv += ["--setenv", "HOME", INSIDE, "--setenv", "TMPDIR", INSIDE]
     command = [sys.executable, "-I", f"{INSIDE}/runner.py", INSIDE]
     if os.geteuid() == 0:
-        # Root ignores process limits; the runner becomes the otherwise idle `nobody`, whose
+        # Root ignores process limits; the runner becomes an unused unprivileged user, whose
         # process count then bounds fork bombs, before it reads any of the submission.
-        command += ["--drop-to", str(NOBODY), "--processes", str(limits.processes)]
+        command += ["--drop-to", str(uid), "--processes", str(limits.processes)]
     return [*argv, "--", *command]
 
 
@@ -106,9 +114,10 @@ def run(job: dict, arrays: dict, limits: Limits, *, isolate: bool = True, hide: 
     runner._write(str(workdir / "job"), {**job, "time_limit": limits.exercise_seconds}, arrays)
     shutil.copy(RUNNER, workdir / "runner.py")
     bwrap = bwrap_path() if isolate else None
+    uid = sandbox_uid()
     if bwrap is not None and os.geteuid() == 0:
         for path in [workdir, *workdir.iterdir()]:
-            os.chown(path, NOBODY, NOBODY)
+            os.chown(path, uid, uid)
     env = {
         "PATH": os.defpath,
         "OPENBLAS_NUM_THREADS": "1",
@@ -120,7 +129,7 @@ def run(job: dict, arrays: dict, limits: Limits, *, isolate: bool = True, hide: 
     # The process's own output goes to a file outside the job directory, capped by RLIMIT_FSIZE.
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
-            _command(workdir, bwrap, hide, limits),
+            _command(workdir, bwrap, hide, limits, uid),
             cwd=workdir,
             env=env,
             stdin=subprocess.DEVNULL,

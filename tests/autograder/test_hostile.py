@@ -29,7 +29,7 @@ ATTACKS = {
     "memory bomb": (
         "def correlate2d(image, kernel):\n    hog = []\n    while True:\n"
         "        hog.append(bytearray(10**8))\n",
-        "MemoryError",
+        ("MemoryError", "did not finish"),  # which comes first depends on the machine's load
     ),
     "fork and orphan": (
         "import os, subprocess\n"
@@ -129,7 +129,7 @@ def test_attack_costs_only_the_attacked_exercise(attack, tmp_path):
     doc = grade_file(with_answers(CHAPTER, {"correlate2d": code}, tmp_path))
     attacked = result_for(doc, "correlate2d")
     assert attacked["score"] == 0, attacked["output"]
-    assert message in attacked["output"]
+    assert any(m in attacked["output"] for m in ((message,) if isinstance(message, str) else message))
     assert attacked["output"].strip()
     for name in ("convolve2d", "convolve2d_full"):
         other = result_for(doc, name)
