@@ -49,12 +49,12 @@ def discover(submitted: Path) -> list[Item]:
     return items
 
 
-def _grade(item: Item, limits: sandbox.Limits, hide: list[Path]) -> dict:
+def _grade(item: Item, limits: sandbox.Limits) -> dict:
     if not item.notebook.exists():
         return grade.not_gradable(
             item.notebook, f"No notebook was submitted for {item.chapter}.", item.chapter
         )
-    return grade.grade_notebook(item.notebook, limits=limits, hide=hide)
+    return grade.grade_notebook(item.notebook, limits=limits)
 
 
 def main(
@@ -75,7 +75,6 @@ def main(
     csv_path = Path(csv_path or root / "grades.csv")
     feedback = Path(feedback or root / "feedback")
     limits = sandbox.Limits(wall_seconds=timeout, memory_mb=memory_mb)
-    hide = [submitted, root, feedback, csv_path.parent]
     summary = Summary()
     with Book(db) as book:
         done = book.recorded()
@@ -88,7 +87,7 @@ def main(
                 todo.append((item, key))
         bar = tqdm(total=len(todo), desc="grading", unit="notebook", disable=not progress, file=sys.stderr)
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(_grade, item, limits, hide): (item, key) for item, key in todo}
+            futures = {pool.submit(_grade, item, limits): (item, key) for item, key in todo}
             for future in as_completed(futures):
                 item, key = futures[future]
                 try:

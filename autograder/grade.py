@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from autograder import chapters, notebook, runner, sandbox
@@ -23,9 +22,7 @@ UNSANDBOXED_WARNING = (
 )
 
 
-def grade_notebook(
-    path: str | Path, *, limits: sandbox.Limits | None = None, isolate: bool = True, hide: Sequence[Path] = ()
-) -> dict:
+def grade_notebook(path: str | Path, *, limits: sandbox.Limits | None = None, isolate: bool = True) -> dict:
     """Grade one notebook; never raises for a bad submission. Returns the results document."""
     start = time.monotonic()
     path, limits = Path(path), limits or sandbox.Limits()
@@ -47,7 +44,7 @@ def grade_notebook(
             for ex in exercises
         ],
     }
-    run = sandbox.run(job, enc.arrays, limits, isolate=isolate, hide=[path.parent, *hide])
+    run = sandbox.run(job, enc.arrays, limits, isolate=isolate)
     try:
         results = [_judge(ex, cases[ex.name], run) for ex in exercises]
     finally:

@@ -3,8 +3,9 @@
 The job directory is private to one submission and holds only the runner, the job and, afterwards,
 the results. Limits: wall clock, CPU time, address space, file size, number of processes. When
 ``bwrap`` (bubblewrap) is installed the process also gets no network, its own PID namespace (nothing
-it starts outlives it), an unprivileged user of its own when the grader runs as root, and no view of
-the course repository, the submissions, the gradebook or the temporary files of other gradings.
+it starts outlives it), an unprivileged user of its own when the grader runs as root, and a view of
+the operating system and the Python installation only: not the course repository, the submissions,
+the gradebook, home directories or the temporary files of other gradings.
 Without bubblewrap the same limits apply to a plain subprocess, and the results say so loudly.
 """
 
@@ -17,14 +18,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import runner
 
 RUNNER = Path(runner.__file__)
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # holds autograder/ and solutions/
 OUTPUT_CAP = 20_000  # characters of the sandbox's own stdout/stderr kept for the report
 FIRST_UID = 200_000  # sandboxes run as unprivileged uids from here on, one per sandbox
 _uids = itertools.count()
@@ -79,18 +78,23 @@ def sandbox_uid() -> int:
     return FIRST_UID + (os.getpid() % 4096) * 64 + next(_uids) % 64
 
 
-def _command(workdir: Path, bwrap: str | None, hide: Sequence[Path], limits: Limits, uid: int) -> list[str]:
+# The operating system the interpreter needs, read-only; nothing else of the machine is visible.
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/alternatives")
+
+
+def _command(workdir: Path, bwrap: str | None, limits: Limits, uid: int) -> list[str]:
     if bwrap is None:
         return [sys.executable, "-I", str(workdir / "runner.py"), str(workdir)]
-    hidden = {Path(tempfile.gettempdir()), PACKAGE_ROOT, Path.home(), *(Path(p).resolve() for p in hide)}
-    visible = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
-    argv = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    for path in sorted(p for p in hidden if p.is_dir()):
-        argv += ["--perms", "0755", "--tmpfs", str(path)]
-    for path in sorted(visible):
+    argv = [bwrap]
+    for path in SYSTEM:
+        argv += ["--ro-bind-try", path, path]
+    argv += ["--dev", "/dev", "--proc", "/proc", "--perms", "0755", "--tmpfs", "/tmp"]
+    for path in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}):
         for parent in reversed(path.parents[:-1]):  # traversable by the unprivileged user
             argv += ["--perms", "0755", "--dir", str(parent)]
         argv += ["--ro-bind", str(path), str(path)]
+    if Path(sys.executable).parent.resolve() != Path(sys.prefix).resolve() / "bin":
+        argv += ["--ro-bind", str(Path(sys.executable).parent), str(Path(sys.executable).parent)]
     argv += ["--bind", str(workdir), INSIDE, "--chdir", INSIDE]
     # Every namespace but the user one: the runner must be able to change to its own uid (below).
     argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
@@ -104,12 +108,8 @@ def _command(workdir: Path, bwrap: str | None, hide: Sequence[Path], limits: Lim
     return [*argv, "--", *command]
 
 
-def run(job: dict, arrays: dict, limits: Limits, *, isolate: bool = True, hide: Sequence[Path] = ()) -> Run:
-    """Write the job to a fresh private directory and run the runner on it.
-
-    ``hide`` lists more directories the sandboxed code must not see (the class's submissions, the
-    gradebook's folder...); the course repository and the temporary directory are always hidden.
-    """
+def run(job: dict, arrays: dict, limits: Limits, *, isolate: bool = True) -> Run:
+    """Write the job to a fresh private directory and run the runner on it."""
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     runner._write(str(workdir / "job"), {**job, "time_limit": limits.exercise_seconds}, arrays)
     shutil.copy(RUNNER, workdir / "runner.py")
@@ -129,7 +129,7 @@ def run(job: dict, arrays: dict, limits: Limits, *, isolate: bool = True, hide: 
     # The process's own output goes to a file outside the job directory, capped by RLIMIT_FSIZE.
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
-            _command(workdir, bwrap, hide, limits, uid),
+            _command(workdir, bwrap, limits, uid),
             cwd=workdir,
             env=env,
             stdin=subprocess.DEVNULL,
