@@ -164,6 +164,8 @@ def _same(a, b, rtol, atol) -> bool:
         return len(a) == len(b) and all(_same(x, y, rtol, atol) for x, y in zip(a, b, strict=True))
     if isinstance(a, bool | np.bool_) or isinstance(b, bool | np.bool_):
         return type(a) is type(b) and a == b
+    if isinstance(a, int | np.integer) and isinstance(b, int | np.integer):
+        return int(a) == int(b)  # counts and sizes are exact
     if isinstance(a, int | float | np.number) and isinstance(b, int | float | np.number):
         return bool(np.isclose(float(a), float(b), rtol=rtol, atol=atol))
     return False
