@@ -1,0 +1,161 @@
+"""Chapter 03 end to end: model answers, stubs, known wrong answers, unusual correct answers."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import grade_file, result_for, source_notebook, with_answers
+
+from autograder import chapters
+
+CHAPTER = "03_padding"
+MAX = sum(ex.points for ex in chapters.chapter(CHAPTER))
+
+SIZE = """
+import math
+
+def output_size(input_size, kernel_size, padding=0, stride=1, dilation=1):
+    if min(input_size, kernel_size, stride, dilation) < 1 or padding < 0:
+        raise ValueError("bad argument")
+    span = {span}
+    if {check}span > input_size + 2 * padding:
+        raise ValueError("kernel_size does not fit")
+    return int({rounding}((input_size + 2 * padding - span) / stride)) + 1
+"""
+
+
+def size(span="dilation * (kernel_size - 1) + 1", rounding="math.floor", check=""):
+    return SIZE.format(span=span, rounding=rounding, check=check)
+
+
+NP_PAD = """
+def pad2d(image, padding, mode="zeros"):
+    image = np.asarray(image, dtype=float)
+    modes = {{"zeros": "constant", "reflect": "{reflect}", "replicate": "edge", "circular": "wrap"}}
+    if mode not in modes or image.ndim < 2:
+        raise ValueError(f"bad mode {{mode}}")
+    top, bottom, left, right = (padding,) * 4 if isinstance(padding, int) else padding
+    if min(top, bottom, left, right) < 0:
+        raise ValueError("padding must be >= 0")
+    H, W = image.shape[-2:]
+    if mode == "reflect" and (max(top, bottom) >= H or max(left, right) >= W):
+        raise ValueError("reflect padding must be smaller than the image")
+    if mode == "circular" and (max(top, bottom) > H or max(left, right) > W):
+        raise ValueError("circular padding too large")
+    widths = [(0, 0)] * (image.ndim - 2) + [{rows}, {cols}]
+    return np.pad(image, widths, mode=modes[mode])
+"""
+
+
+def np_pad(reflect="reflect", rows="(top, bottom)", cols="(left, right)"):
+    return NP_PAD.format(reflect=reflect, rows=rows, cols=cols)
+
+
+CORR = """
+def correlate2d_padded(image, kernel, padding=0, stride=1):
+    image, kernel = np.asarray(image, float), np.asarray(kernel, float)
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    if min(sh, sw) < 1 or image.ndim != 2 or kernel.ndim != 2:
+        raise ValueError("bad argument")
+    padded = np.pad(image, ((ph, ph), (pw, pw))) if {use_padding} else image
+    kh, kw = kernel.shape
+    if kh > padded.shape[0] or kw > padded.shape[1]:
+        raise ValueError("kernel larger than the padded image")
+    {stride_line}
+    out = np.zeros(((padded.shape[0] - kh) // sh + 1, (padded.shape[1] - kw) // sw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(padded[i * sh:i * sh + kh, j * sw:j * sw + kw] * kernel)
+    return out
+"""
+
+
+def corr(use_padding="True", stride_line="pass"):
+    return CORR.format(use_padding=use_padding, stride_line=stride_line)
+
+
+SAME = """
+def same_padding(kernel_size, dilation=1):
+    if kernel_size < 1 or dilation < 1:
+        raise ValueError("kernel_size and dilation must be >= 1")
+    total = {total}
+    return {result}
+"""
+
+WRONG = {
+    "ceil": ("output_size", size(rounding="math.ceil"), "ceil or round instead of floor"),
+    "round": ("output_size", size(rounding="round"), "ceil or round instead of floor"),
+    "dilation ignored in the size": ("output_size", size(span="kernel_size"), "dilation ignored"),
+    "no error on impossible sizes": ("output_size", size(check="False and "), "no error for invalid input"),
+    "symmetric instead of reflect": ("pad2d", np_pad(reflect="symmetric"), "symmetric instead of reflect"),
+    "padding sides swapped": (
+        "pad2d",
+        np_pad(rows="(bottom, top)", cols="(right, left)"),
+        "padding sides swapped",
+    ),
+    "stride ignored": ("correlate2d_padded", corr(stride_line="sh = sw = 1"), "stride ignored"),
+    "padding ignored": ("correlate2d_padded", corr(use_padding="False"), "padding ignored"),
+    "extra padding before": (
+        "same_padding",
+        SAME.format(total="dilation * (kernel_size - 1)", result="(total - total // 2, total // 2)"),
+        "extra padding on the wrong side",
+    ),
+    "same padding ignores dilation": (
+        "same_padding",
+        SAME.format(total="kernel_size - 1", result="(total // 2, total - total // 2)"),
+        "dilation ignored",
+    ),
+}
+
+UNUSUAL = {
+    "pad2d": np_pad(),
+    "output_size": size().replace(
+        "int(math.floor((input_size + 2 * padding - span) / stride)) + 1",
+        "len(range(0, input_size + 2 * padding - span + 1, stride))",
+    ),
+    "correlate2d_padded": """
+from numpy.lib.stride_tricks import sliding_window_view
+
+def correlate2d_padded(image, kernel, padding=0, stride=1):
+    image, kernel = np.asarray(image, float), np.asarray(kernel, float)
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    if min(sh, sw) < 1 or image.ndim != 2 or kernel.ndim != 2:
+        raise ValueError("bad argument")
+    padded = np.pad(image, ((ph, ph), (pw, pw)))
+    if any(k > n for k, n in zip(kernel.shape, padded.shape)):
+        raise ValueError("kernel larger than the padded image")
+    windows = sliding_window_view(padded, kernel.shape)[::sh, ::sw]
+    return np.einsum("ijkl,kl->ij", windows, kernel)
+""",
+}
+
+
+def test_model_answers_get_full_marks():
+    doc = grade_file(source_notebook(CHAPTER))
+    assert doc["score"] == MAX, [t["output"] for t in doc["tests"] if t["score"] < t["max_score"]]
+
+
+def test_release_has_stubs_and_scores_zero(course):
+    released = course / "release" / CHAPTER / f"{CHAPTER}.ipynb"
+    assert "raise NotImplementedError()" in released.read_text()
+    doc = grade_file(released)
+    assert doc["score"] == 0 and all("Not implemented yet" in t["output"] for t in doc["tests"])
+
+
+@pytest.mark.parametrize("label", sorted(WRONG))
+def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
+    name, code, diagnosis = WRONG[label]
+    doc = grade_file(with_answers(CHAPTER, {name: code}, tmp_path))
+    result = result_for(doc, name)
+    assert result["score"] < result["max_score"], result["output"]
+    assert f"Diagnosis: {diagnosis}" in result["output"] or f"{diagnosis} (" in result["output"], result[
+        "output"
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(UNUSUAL))
+def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
+    doc = grade_file(with_answers(CHAPTER, {name: UNUSUAL[name]}, tmp_path))
+    result = result_for(doc, name)
+    assert result["score"] == result["max_score"], result["output"]
