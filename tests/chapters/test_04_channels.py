@@ -1,0 +1,151 @@
+"""Chapter 04 end to end: model answers, stubs, known wrong answers, unusual correct answers."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import grade_file, result_for, source_notebook, with_answers
+
+from autograder import chapters
+
+CHAPTER = "04_channels"
+MAX = sum(ex.points for ex in chapters.chapter(CHAPTER))
+
+CONV = """
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    x, weight = np.asarray(x, float), np.asarray(weight, float)
+    if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
+        raise ValueError("x must be (N, C, H, W) and weight (F, C, kh, kw) with the same C")
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    {stride_line}
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    F, C, kh, kw = weight.shape
+    if kh > xp.shape[2] or kw > xp.shape[3]:
+        raise ValueError("kernel larger than the padded image")
+    k = {kernel}
+    Ho, Wo = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    out = np.zeros((x.shape[0], F, Ho, Wo))
+    for i in range(Ho):
+        for j in range(Wo):
+            window = xp[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+            out[:, :, i, j] = np.einsum("nchw,fchw->nf", window, k)
+    if bias is not None:
+        {bias_line}
+    return {result}
+"""
+
+
+def conv(
+    stride_line="pass", kernel="weight", bias_line="out += np.asarray(bias)[:, None, None]", result="out"
+):
+    return CONV.format(stride_line=stride_line, kernel=kernel, bias_line=bias_line, result=result)
+
+
+LC = """
+def locally_connected2d(x, weight, bias=None, stride=1):
+    x, weight = np.asarray(x, float), np.asarray(weight, float)
+    Ho, Wo, F, C, kh, kw = weight.shape
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    if x.shape[1] != C or (Ho, Wo) != ((x.shape[2] - kh) // sh + 1, (x.shape[3] - kw) // sw + 1):
+        raise ValueError("weight does not match x")
+    out = np.zeros((x.shape[0], F, Ho, Wo))
+    for i in range(Ho):
+        for j in range(Wo):
+            window = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+            out[:, :, i, j] = np.einsum("nchw,fchw->nf", window, {filters})
+    if bias is not None{bias_condition}:
+        out += bias
+    return out
+"""
+
+WRONG = {
+    "flipped kernel": ("conv2d", conv(kernel="weight[..., ::-1, ::-1]"), "kernel flipped (true convolution)"),
+    "bias dropped": ("conv2d", conv(bias_line="pass"), "bias dropped"),
+    "bias on the wrong axis": (
+        "conv2d",
+        conv(bias_line="out += np.asarray(bias)"),
+        "bias broadcast on the wrong axis",
+    ),
+    "stride on one axis": ("conv2d", conv(stride_line="sw = 1"), "stride applied on one axis only"),
+    "NHWC output": ("conv2d", conv(result="out.transpose(0, 2, 3, 1)"), "NHWC vs NCHW"),
+    "locally connected shares weights": (
+        "locally_connected2d",
+        LC.format(filters="weight[0, 0]", bias_condition=""),
+        "weights shared in the locally connected layer",
+    ),
+    "locally connected drops bias": (
+        "locally_connected2d",
+        LC.format(filters="weight[i, j]", bias_condition=" and False"),
+        "bias dropped",
+    ),
+    "tile with positions last": (
+        "tile_weights",
+        "def tile_weights(weight, out_hw):\n"
+        "    weight = np.asarray(weight, float)\n"
+        "    if weight.ndim != 4:\n"
+        "        raise ValueError('weight must be 4-D')\n"
+        "    Ho, Wo = (out_hw, out_hw) if isinstance(out_hw, int) else out_hw\n"
+        "    return np.repeat(np.repeat(weight[..., None, None], Ho, axis=-2), Wo, axis=-1)\n",
+        "positions placed after the filter axes",
+    ),
+}
+
+UNUSUAL = {
+    "conv2d": '''
+from numpy.lib.stride_tricks import sliding_window_view
+
+def conv2d(x, weight, bias=None, stride=1, padding=0):
+    """im2col with sliding windows and one tensordot."""
+    x, weight = np.asarray(x, float), np.asarray(weight, float)
+    if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
+        raise ValueError("x must be (N, C, H, W) and weight (F, C, kh, kw) with the same C")
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    if min(sh, sw) < 1 or min(ph, pw) < 0:
+        raise ValueError("bad stride or padding")
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    if any(k > n for k, n in zip(weight.shape[2:], xp.shape[2:])):
+        raise ValueError("kernel larger than the padded image")
+    windows = sliding_window_view(xp, weight.shape[2:], axis=(2, 3))[:, :, ::sh, ::sw]
+    out = np.tensordot(windows, weight, axes=([1, 4, 5], [1, 2, 3])).transpose(0, 3, 1, 2)
+    return out if bias is None else out + np.asarray(bias)[:, None, None]
+''',
+    "tile_weights": """
+def tile_weights(weight, out_hw):
+    weight = np.asarray(weight, float)
+    if weight.ndim != 4:
+        raise ValueError("weight must be 4-D")
+    Ho, Wo = (out_hw, out_hw) if isinstance(out_hw, int) else out_hw
+    return np.tile(weight, (Ho, Wo, 1, 1, 1, 1))
+""",
+}
+
+
+def test_model_answers_get_full_marks():
+    doc = grade_file(source_notebook(CHAPTER))
+    assert doc["score"] == MAX, [t["output"] for t in doc["tests"] if t["score"] < t["max_score"]]
+
+
+def test_release_has_stubs_and_scores_zero(course):
+    released = course / "release" / CHAPTER / f"{CHAPTER}.ipynb"
+    assert "raise NotImplementedError()" in released.read_text()
+    doc = grade_file(released)
+    assert doc["score"] == 0 and all("Not implemented yet" in t["output"] for t in doc["tests"])
+
+
+@pytest.mark.parametrize("label", sorted(WRONG))
+def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
+    name, code, diagnosis = WRONG[label]
+    doc = grade_file(with_answers(CHAPTER, {name: code}, tmp_path))
+    result = result_for(doc, name)
+    assert result["score"] < result["max_score"], result["output"]
+    assert f"Diagnosis: {diagnosis}" in result["output"] or f"{diagnosis} (" in result["output"], result[
+        "output"
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(UNUSUAL))
+def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
+    doc = grade_file(with_answers(CHAPTER, {name: UNUSUAL[name]}, tmp_path))
+    result = result_for(doc, name)
+    assert result["score"] == result["max_score"], result["output"]
