@@ -1,0 +1,110 @@
+"""Chapter 05 end to end: model answers, stubs, known wrong answers, unusual correct answers."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import grade_file, result_for, source_notebook, with_answers
+
+from autograder import chapters
+
+CHAPTER = "05_one_by_one"
+MAX = sum(ex.points for ex in chapters.chapter(CHAPTER))
+
+CONV1X1 = """
+def conv1x1(x, weight, bias=None):
+    x, weight = np.asarray(x, float), np.asarray(weight, float)
+    if x.ndim != 4 or weight.ndim != 2 or {channels} != x.shape[1]:
+        raise ValueError("x must be (N, C, H, W) and weight (F, C)")
+    out = np.einsum("{subscripts}", {w}, x)
+    if bias is not None{bias_condition}:
+        out += np.asarray(bias)[:, None, None]
+    return out
+"""
+
+
+def conv1x1(channels="weight.shape[1]", subscripts="fc,nchw->nfhw", w="weight", bias_condition=""):
+    return CONV1X1.format(channels=channels, subscripts=subscripts, w=w, bias_condition=bias_condition)
+
+
+MACS = """
+def conv_macs(in_channels, out_channels, kernel_size, out_hw):
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    Ho, Wo = (out_hw, out_hw) if isinstance(out_hw, int) else out_hw
+    if min(in_channels, out_channels, kh, kw, Ho, Wo) < 1:
+        raise ValueError("sizes must be >= 1")
+    return {formula}
+"""
+
+BOTTLENECK = """
+def bottleneck_macs(in_channels, mid_channels, out_channels, kernel_size, out_hw):
+    if min(in_channels, mid_channels, out_channels) < 1:
+        raise ValueError("channels must be >= 1")
+    return {formula}
+"""
+
+WRONG = {
+    "weight read as (C, F)": (
+        "conv1x1",
+        conv1x1(channels="weight.shape[0]", subscripts="cf,nchw->nfhw"),
+        "weight read as (C, F)",
+    ),
+    "bias dropped": ("conv1x1", conv1x1(bias_condition=" and False"), "bias dropped"),
+    "in-channels forgotten": (
+        "conv_macs",
+        MACS.format(formula="Ho * Wo * out_channels * kh * kw"),
+        "in-channels forgotten",
+    ),
+    "the 1x1 layer forgotten": (
+        "bottleneck_macs",
+        BOTTLENECK.format(formula="conv_macs(mid_channels, out_channels, kernel_size, out_hw)"),
+        "the 1x1 layer's own cost forgotten",
+    ),
+}
+
+UNUSUAL = {
+    "conv1x1": '''
+def conv1x1(x, weight, bias=None):
+    """One matrix product for the whole batch: (F, C) @ (N, C, H*W)."""
+    x, weight = np.asarray(x, float), np.asarray(weight, float)
+    if x.ndim != 4 or weight.ndim != 2 or weight.shape[1] != x.shape[1]:
+        raise ValueError("x must be (N, C, H, W) and weight (F, C)")
+    n, c, h, w = x.shape
+    out = (weight @ x.reshape(n, c, h * w)).reshape(n, -1, h, w)
+    return out if bias is None else out + np.asarray(bias)[:, None, None]
+''',
+    "bottleneck_macs": BOTTLENECK.format(
+        formula="(lambda hw: hw[0] * hw[1])((out_hw, out_hw) if isinstance(out_hw, int) else out_hw) * "
+        "(mid_channels * in_channels + out_channels * mid_channels * "
+        "int(np.prod((kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size)))"
+    ),
+}
+
+
+def test_model_answers_get_full_marks():
+    doc = grade_file(source_notebook(CHAPTER))
+    assert doc["score"] == MAX, [t["output"] for t in doc["tests"] if t["score"] < t["max_score"]]
+
+
+def test_release_has_stubs_and_scores_zero(course):
+    released = course / "release" / CHAPTER / f"{CHAPTER}.ipynb"
+    assert "raise NotImplementedError()" in released.read_text()
+    doc = grade_file(released)
+    assert doc["score"] == 0 and all("Not implemented yet" in t["output"] for t in doc["tests"])
+
+
+@pytest.mark.parametrize("label", sorted(WRONG))
+def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
+    name, code, diagnosis = WRONG[label]
+    doc = grade_file(with_answers(CHAPTER, {name: code}, tmp_path))
+    result = result_for(doc, name)
+    assert result["score"] < result["max_score"], result["output"]
+    assert f"Diagnosis: {diagnosis}" in result["output"] or f"{diagnosis} (" in result["output"], result[
+        "output"
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(UNUSUAL))
+def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
+    doc = grade_file(with_answers(CHAPTER, {name: UNUSUAL[name]}, tmp_path))
+    result = result_for(doc, name)
+    assert result["score"] == result["max_score"], result["output"]
