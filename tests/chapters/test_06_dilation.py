@@ -1,0 +1,121 @@
+"""Chapter 06 end to end: model answers, stubs, known wrong answers, unusual correct answers."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import grade_file, result_for, source_notebook, with_answers
+
+from autograder import chapters
+
+CHAPTER = "06_dilation"
+MAX = sum(ex.points for ex in chapters.chapter(CHAPTER))
+
+DILATE = """
+def dilate_kernel(kernel, dilation):
+    kernel = np.asarray(kernel, float)
+    if kernel.ndim != 2 or dilation < 1:
+        raise ValueError("kernel must be 2-D and dilation >= 1")
+    step = {step}
+    kh, kw = kernel.shape
+    out = np.zeros((step * (kh - 1) + 1, step * (kw - 1) + 1))
+    out[::step, ::step] = kernel
+    return out
+"""
+
+CORR = """
+def dilated_correlate2d(image, kernel, dilation=1):
+    image, kernel = np.asarray(image, float), np.asarray(kernel, float)
+    if image.ndim != 2 or kernel.ndim != 2 or dilation < 1:
+        raise ValueError("bad arguments")
+    kh, kw = kernel.shape
+    span_h, span_w = dilation * (kh - 1) + 1, dilation * (kw - 1) + 1
+    if span_h > image.shape[0] or span_w > image.shape[1]:
+        raise ValueError("dilated kernel larger than the image")
+    {body}
+"""
+
+AS_STRIDE = CORR.format(
+    body="""H, W = image.shape
+    out = np.zeros(((H - kh) // dilation + 1, (W - kw) // dilation + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i * dilation:i * dilation + kh, j * dilation:j * dilation + kw] * kernel)
+    return out"""
+)
+
+EFFECTIVE = """
+def effective_kernel_size(kernel_size, dilation):
+    if kernel_size < 1 or dilation < 1:
+        raise ValueError("kernel_size and dilation must be >= 1")
+    return {formula}
+"""
+
+WRONG = {
+    "d zeros in dilate_kernel": (
+        "dilate_kernel",
+        DILATE.format(step="dilation + 1"),
+        "d zeros instead of d - 1",
+    ),
+    "dilation used as stride": ("dilated_correlate2d", AS_STRIDE, "dilation used as stride"),
+    "d * k": (
+        "effective_kernel_size",
+        EFFECTIVE.format(formula="dilation * kernel_size"),
+        "d * k instead of d(k - 1) + 1",
+    ),
+    "d zeros in the effective size": (
+        "effective_kernel_size",
+        EFFECTIVE.format(formula="(dilation + 1) * (kernel_size - 1) + 1"),
+        "d zeros instead of d - 1",
+    ),
+}
+
+UNUSUAL = {
+    "dilated_correlate2d": CORR.format(
+        body="""dilated = np.zeros((span_h, span_w))
+    dilated[::dilation, ::dilation] = kernel       # builds the dilated kernel: correct, only slower
+    H, W = image.shape
+    out = np.zeros((H - span_h + 1, W - span_w + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i:i + span_h, j:j + span_w] * dilated)
+    return out"""
+    ),
+    "dilate_kernel": """
+def dilate_kernel(kernel, dilation):
+    kernel = np.asarray(kernel, float)
+    if kernel.ndim != 2 or dilation < 1:
+        raise ValueError("kernel must be 2-D and dilation >= 1")
+    rows = np.insert(kernel, np.repeat(np.arange(1, kernel.shape[0]), dilation - 1), 0, axis=0)
+    return np.insert(rows, np.repeat(np.arange(1, kernel.shape[1]), dilation - 1), 0, axis=1)
+""",
+}
+
+
+def test_model_answers_get_full_marks():
+    doc = grade_file(source_notebook(CHAPTER))
+    assert doc["score"] == MAX, [t["output"] for t in doc["tests"] if t["score"] < t["max_score"]]
+
+
+def test_release_has_stubs_and_scores_zero(course):
+    released = course / "release" / CHAPTER / f"{CHAPTER}.ipynb"
+    assert "raise NotImplementedError()" in released.read_text()
+    doc = grade_file(released)
+    assert doc["score"] == 0 and all("Not implemented yet" in t["output"] for t in doc["tests"])
+
+
+@pytest.mark.parametrize("label", sorted(WRONG))
+def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
+    name, code, diagnosis = WRONG[label]
+    doc = grade_file(with_answers(CHAPTER, {name: code}, tmp_path))
+    result = result_for(doc, name)
+    assert result["score"] < result["max_score"], result["output"]
+    assert f"Diagnosis: {diagnosis}" in result["output"] or f"{diagnosis} (" in result["output"], result[
+        "output"
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(UNUSUAL))
+def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
+    doc = grade_file(with_answers(CHAPTER, {name: UNUSUAL[name]}, tmp_path))
+    result = result_for(doc, name)
+    assert result["score"] == result["max_score"], result["output"]
