@@ -1,0 +1,174 @@
+"""Chapter 07 end to end: model answers, stubs, known wrong answers, unusual correct answers."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import grade_file, result_for, source_notebook, with_answers
+
+from autograder import chapters
+
+CHAPTER = "07_pooling"
+MAX = sum(ex.points for ex in chapters.chapter(CHAPTER))
+
+# A loop-level backward pass from the model's cache (x_shape, argmax of shape (N, C, Ho, Wo, 2)).
+BACKWARD = """
+def maxpool2d_backward(dout, cache):
+    dout = np.asarray(dout, float)
+    x_shape, argmax = cache
+    dx = np.zeros(x_shape)
+    N, C, Ho, Wo = dout.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    p, q = argmax[n, c, i, j]
+                    {update}
+    return dx
+"""
+
+# A forward pass whose cache keeps the window geometry, for backward passes that spread gradients.
+SPREADING = """
+def maxpool2d_forward(x, kernel_size, stride=None):
+    x = np.asarray(x, float)
+    if x.ndim != 4:
+        raise ValueError("x must be 4-D")
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    sh, sw = (kh, kw) if stride is None else ((stride, stride) if isinstance(stride, int) else stride)
+    if kh > x.shape[2] or kw > x.shape[3]:
+        raise ValueError("window larger than the image")
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    return windows.max(axis=(4, 5)), (x.shape, (kh, kw), (sh, sw))
+
+def maxpool2d_backward(dout, cache):
+    x_shape, (kh, kw), (sh, sw) = cache
+    dx = np.zeros(x_shape)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            dx[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw] += dout[:, :, i, j][:, :, None, None]{scale}
+    return dx
+"""
+
+LAST_ON_TIES = """
+def maxpool2d_forward(x, kernel_size, stride=None):
+    x = np.asarray(x, float)
+    if x.ndim != 4:
+        raise ValueError("x must be 4-D")
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    sh, sw = (kh, kw) if stride is None else ((stride, stride) if isinstance(stride, int) else stride)
+    if kh > x.shape[2] or kw > x.shape[3]:
+        raise ValueError("window larger than the image")
+    N, C, H, W = x.shape
+    Ho, Wo = (H - kh) // sh + 1, (W - kw) // sw + 1
+    out = np.zeros((N, C, Ho, Wo))
+    argmax = np.zeros((N, C, Ho, Wo, 2), dtype=int)
+    for n in range(N):
+        for c in range(C):
+            for i in range(Ho):
+                for j in range(Wo):
+                    window = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    flat = window.ravel()
+                    k = len(flat) - 1 - int(np.argmax(flat[::-1]))   # the last maximum
+                    m, l = divmod(k, kw)
+                    out[n, c, i, j] = window[m, l]
+                    argmax[n, c, i, j] = (i * sh + m, j * sw + l)
+    return out, (x.shape, argmax)
+"""
+
+AVG = """
+def avgpool2d(x, kernel_size, stride=None):
+    x = np.asarray(x, float)
+    if x.ndim != 4:
+        raise ValueError("x must be 4-D")
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    sh, sw = {stride}
+    if kh > x.shape[2] or kw > x.shape[3]:
+        raise ValueError("window larger than the image")
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    return windows.{reduce}(axis=(4, 5))
+"""
+
+DEFAULT_STRIDE = "(kh, kw) if stride is None else ((stride, stride) if isinstance(stride, int) else stride)"
+
+WRONG = {
+    "gradient to every cell": (
+        "maxpool2d_backward",
+        {"both": SPREADING.format(scale="")},
+        "gradient sent to every cell of the window",
+    ),
+    "gradient averaged": (
+        "maxpool2d_backward",
+        {"both": SPREADING.format(scale=" / (kh * kw)")},
+        "gradient averaged over the window",
+    ),
+    "overlaps overwritten": (
+        "maxpool2d_backward",
+        {"maxpool2d_backward": BACKWARD.format(update="dx[n, c, p, q] = dout[n, c, i, j]")},
+        "overlapping contributions overwritten instead of summed",
+    ),
+    "last maximum on ties": (
+        "maxpool2d_backward",
+        {"maxpool2d_forward": LAST_ON_TIES},
+        "last maximum taken on ties",
+    ),
+    "forward ignores stride": (
+        "maxpool2d_forward",
+        {
+            "maxpool2d_forward": LAST_ON_TIES.replace(
+                "sh, sw = (kh, kw) if stride is None else", "sh, sw = (1, 1) if True else"
+            )
+        },
+        "stride ignored",
+    ),
+    "sum instead of mean": (
+        "avgpool2d",
+        {"avgpool2d": AVG.format(stride=DEFAULT_STRIDE, reduce="sum")},
+        "sum instead of mean",
+    ),
+    "average ignores stride": (
+        "avgpool2d",
+        {"avgpool2d": AVG.format(stride="(1, 1)", reduce="mean")},
+        "stride ignored",
+    ),
+}
+
+UNUSUAL = {
+    "maxpool2d_backward": BACKWARD.format(update="np.add.at(dx, (n, c, p, q), dout[n, c, i, j])"),
+    "avgpool2d": AVG.format(stride=DEFAULT_STRIDE, reduce="mean"),
+}
+
+
+def _answers(answers: dict[str, str]) -> dict[str, str]:
+    """'both' replaces the forward and backward cells together (the second cell left empty of code)."""
+    if "both" in answers:
+        return {"maxpool2d_forward": answers["both"], "maxpool2d_backward": "pass\n"}
+    return answers
+
+
+def test_model_answers_get_full_marks():
+    doc = grade_file(source_notebook(CHAPTER))
+    assert doc["score"] == MAX, [t["output"] for t in doc["tests"] if t["score"] < t["max_score"]]
+
+
+def test_release_has_stubs_and_scores_zero(course):
+    released = course / "release" / CHAPTER / f"{CHAPTER}.ipynb"
+    assert "raise NotImplementedError()" in released.read_text()
+    doc = grade_file(released)
+    assert doc["score"] == 0 and all("Not implemented yet" in t["output"] for t in doc["tests"])
+
+
+@pytest.mark.parametrize("label", sorted(WRONG))
+def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
+    name, answers, diagnosis = WRONG[label]
+    doc = grade_file(with_answers(CHAPTER, _answers(answers), tmp_path))
+    result = result_for(doc, name)
+    assert result["score"] < result["max_score"], result["output"]
+    assert f"Diagnosis: {diagnosis}" in result["output"] or f"{diagnosis} (" in result["output"], result[
+        "output"
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(UNUSUAL))
+def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
+    doc = grade_file(with_answers(CHAPTER, {name: UNUSUAL[name]}, tmp_path))
+    result = result_for(doc, name)
+    assert result["score"] == result["max_score"], result["output"]
