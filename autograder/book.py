@@ -10,7 +10,6 @@ this staged copy without executing anything. Executed notebooks are cached by co
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -76,24 +75,40 @@ def student_view(nb: nbformat.NotebookNode, download: str) -> nbformat.NotebookN
     return nb
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Write only what changed: Sphinx rebuilds the pages whose sources are newer than its last build."""
+    if not path.exists() or path.read_bytes() != data:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def mathjax_files():
+    """(file, path relative to MathJax's es5 folder) of what the site needs, from django-static-mathjax."""
+    import mathjax
+
+    es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    yield es5 / "tex-mml-chtml.js", Path("tex-mml-chtml.js")
+    for folder in ("output", "input", "ui", "a11y", "adaptors"):
+        for path in sorted((es5 / folder).rglob("*")):
+            if path.is_file():
+                yield path, path.relative_to(es5)
+
+
 def stage(build: Path, chapter_ids: list[str], course: Path = ROOT) -> Path:
-    """Write the book's sources (student views and release notebooks) into ``build/site-src``."""
+    """Write the book's sources (student views, release notebooks, MathJax) into ``build/site-src``."""
     src = build / "site-src"
-    if src.exists():
-        shutil.rmtree(src)
-    src.mkdir(parents=True)
     for name in BOOK_FILES:
         if (course / name).exists():
-            shutil.copy(course / name, src / name)
+            _write(src / name, (course / name).read_bytes())
+    for path, relative in mathjax_files():
+        _write(src / "_extra" / "mathjax" / relative, path.read_bytes())
     for chapter_id in chapter_ids:
         page_dir = src / "chapters" / chapter_id
-        page_dir.mkdir(parents=True)
         student_nb = course / "release" / chapter_id / f"{chapter_id}.ipynb"
-        shutil.copy(student_nb, page_dir / f"{chapter_id}-exercises.ipynb")
+        _write(page_dir / f"{chapter_id}-exercises.ipynb", student_nb.read_bytes())
         executed = execute(course / "chapters" / chapter_id / f"{chapter_id}.ipynb", build / "executed")
-        nbformat.write(
-            student_view(executed, f"{chapter_id}-exercises.ipynb"), page_dir / f"{chapter_id}.ipynb"
-        )
+        page = student_view(executed, f"{chapter_id}-exercises.ipynb")
+        _write(page_dir / f"{chapter_id}.ipynb", nbformat.writes(page).encode())
     return src
 
 

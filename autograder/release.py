@@ -38,11 +38,21 @@ def available(course: Path = ROOT) -> list[str]:
     return [c for c in chapters.CHAPTERS if (course / "chapters" / c / f"{c}.ipynb").exists()]
 
 
-def main(chapter_ids: list[str] | None = None, *, course: str | Path = ROOT) -> list[Path]:
-    """Release ``chapter_ids`` (default: every chapter) and return the student notebooks written."""
+def main(
+    chapter_ids: list[str] | None = None, *, course: str | Path = ROOT, force: bool = False
+) -> list[Path]:
+    """Release ``chapter_ids`` (default: every chapter) and return the student notebooks.
+
+    A release newer than its source notebook and the nbgrader configuration is kept as it is, unless
+    ``force``."""
     course = Path(course)
     written = []
     for chapter_id in chapter_ids or available(course):
-        nbgrader("generate_assignment", chapter_id, "--force", "--log-level=WARN", course=course)
-        written.append(course / "release" / chapter_id / f"{chapter_id}.ipynb")
+        source = course / "chapters" / chapter_id / f"{chapter_id}.ipynb"
+        released = course / "release" / chapter_id / f"{chapter_id}.ipynb"
+        inputs = [source, course / "nbgrader_config.py"]
+        stale = not released.exists() or released.stat().st_mtime < max(p.stat().st_mtime for p in inputs)
+        if force or stale:
+            nbgrader("generate_assignment", chapter_id, "--force", "--log-level=WARN", course=course)
+        written.append(released)
     return written

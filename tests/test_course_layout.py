@@ -108,12 +108,20 @@ def test_release_holds_no_solution_or_hidden_test(chapter_id, course):
         assert line not in text, f"leaked into the release: {line!r}"
 
 
+BLOCK = r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END \1"
+
+
+def public_text() -> str:
+    """Everything students see in the source notebooks: all cells with their hidden blocks cut out."""
+    cells = [c for path in SOURCES for c in nbformat.read(path, as_version=4).cells]
+    return "\n".join(re.sub(BLOCK, "", cell.source, flags=re.S) for cell in cells)
+
+
 def secret_lines(chapter_id: str) -> set[str]:
-    """Lines (15+ characters) of the solution and hidden-test blocks that the exercise statements
-    do not already show (a statement may say `before = total // 2`: that is the task, not a leak)."""
+    """Lines (15+ characters) of the solution and hidden-test blocks that no student-visible cell shows
+    (a statement may say `before = total // 2`, a figure may loop `for f in range(F):`: not leaks)."""
     source = nbformat.read(source_notebook(chapter_id), as_version=4)
-    pattern = r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END \1"
-    public = "\n".join(re.sub(pattern, "", cell.source, flags=re.S) for cell in source.cells)
-    blocks = [b for cell in source.cells for _, b in re.findall(pattern, cell.source, flags=re.S)]
+    public = public_text()
+    blocks = [b for cell in source.cells for _, b in re.findall(BLOCK, cell.source, flags=re.S)]
     lines = {line.strip() for block in blocks for line in block.splitlines()}
     return {line for line in lines if len(line) >= 15 and line not in public}

@@ -1,0 +1,101 @@
+"""The website: built from a copy of the course, offline, with every figure and no leak."""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers import copy_course
+from test_course_layout import secret_lines
+
+from autograder import book
+
+pytestmark = pytest.mark.slow
+
+
+class Assets(HTMLParser):
+    """Every script, stylesheet, image and link of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for attr in ("src", "href"):
+            if attrs.get(attr):
+                self.urls.append((tag, attrs[attr]))
+
+
+def chapters_in_toc(root: Path) -> list[str]:
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    return [
+        Path(c["file"]).name for part in toc["parts"] for c in part["chapters"] if "chapters/" in c["file"]
+    ]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    course = copy_course(tmp_path_factory.mktemp("book"))
+    html = book.main(output=course / "_build", course=course)
+    return course, html
+
+
+def test_every_chapter_has_a_page_figures_and_a_download(site):
+    course, html = site
+    ids = chapters_in_toc(course)
+    assert len(ids) == 7
+    for chapter_id in ids:
+        page = html / "chapters" / chapter_id / f"{chapter_id}.html"
+        text = page.read_text()
+        assert text.count("<img") >= 1, f"{chapter_id}: no figure"
+        assert re.search(rf'href="[^"]*_downloads/[^"]*{chapter_id}-exercises\.ipynb"', text), chapter_id
+        plain = html_lib.unescape(re.sub(r"<[^>]+>", "", text))
+        assert "raise NotImplementedError()" in plain, f"{chapter_id}: the stubs are what students see"
+        assert "Learning objectives" in plain and "Summary" in plain
+
+
+def test_download_links_are_student_notebooks(site):
+    course, html = site
+    for chapter_id in chapters_in_toc(course):
+        (notebook,) = html.glob(f"_downloads/*/{chapter_id}-exercises.ipynb")
+        nb = json.loads(notebook.read_text())
+        sources = "\n".join("".join(c["source"]) for c in nb["cells"])
+        assert "raise NotImplementedError()" in sources
+        assert "BEGIN SOLUTION" not in sources and "BEGIN HIDDEN TESTS" not in sources
+
+
+def test_no_solution_or_hidden_test_anywhere_in_the_site(site):
+    course, html = site
+    text = "\n".join(
+        p.read_text(errors="replace")
+        for p in html.rglob("*")
+        if p.suffix in {".html", ".ipynb", ".txt", ".js"} and "mathjax" not in p.parts
+    )
+    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+    for chapter_id in chapters_in_toc(course):
+        for line in secret_lines(chapter_id):
+            assert line not in text, f"{chapter_id} leaked into the site: {line!r}"
+
+
+def test_site_works_offline(site):
+    """Every asset is served by the site itself; internal links resolve; MathJax is local."""
+    _, html = site
+    for page in html.rglob("*.html"):
+        parser = Assets()
+        parser.feed(page.read_text())
+        for tag, url in parser.urls:
+            if tag in ("script", "img") or (tag == "link" and "stylesheet" in url + tag):
+                assert not url.startswith(("http:", "https:", "//")), (
+                    f"{page.name} loads {url} from the network"
+                )
+            if tag == "a" and not url.startswith(("http", "mailto:", "#", "javascript:")):
+                target = (page.parent / url.split("#")[0].split("?")[0]).resolve()
+                assert target.exists(), f"{page.relative_to(html)} links to missing {url}"
+    assert (html / "mathjax" / "tex-mml-chtml.js").stat().st_size > 100_000
+    assert (html / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
