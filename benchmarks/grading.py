@@ -56,7 +56,7 @@ def class_rows(sizes=(10, 30, 100), peer_size: int = 30) -> tuple[list[Row], lis
             if size == peer_size:
                 (course / "gradebook.db").unlink()
                 shutil.rmtree(course / "autograded", ignore_errors=True)
-                release.main([CHAPTER], course=course)  # nbgrader needs the assignment in its gradebook
+                release.main([CHAPTER], course=course, force=True)  # nbgrader needs it in its gradebook
                 peer = once(lambda course=course: _nbgrader(course))
                 extra = {"seconds_per_submission": ours / size, "peer_seconds_per_submission": peer / size}
                 rows.append(
