@@ -51,6 +51,10 @@ class Exercise:
     atol: float = 1e-9
     uses: Sequence[str] = field(default_factory=tuple)
     project: Callable | None = None  # the graded part of a result, e.g. ``out`` of ``(out, cache)``
+    # For a backward pass: ``gradient(case, returned)`` splits what the driver returned into the
+    # student's gradient and the numerical gradient of the student's own forward pass (None where the
+    # case has no gradient, e.g. ties in max pooling). The gradient must match both.
+    gradient: Callable | None = None
 
     def cases(self) -> list[Case]:
         rng = np.random.default_rng(zlib.crc32(self.name.encode()))

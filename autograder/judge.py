@@ -52,6 +52,25 @@ FLOAT_FOR_INT = Mistake(
     lambda *args: None,
 )
 
+GRADIENT_RTOL = 1e-4  # centred differences in float64 with a step of 1e-3 on a piecewise linear loss
+
+
+def _gradient_mistakes(forward: str) -> tuple[Mistake, Mistake]:
+    inconsistent = Mistake(
+        "gradient disagrees with your own forward pass",
+        f"Your gradient is not the numerical gradient of your {forward}: run the chapter's gradient "
+        f"check on {forward} and your backward pass together, and check that the cache records what "
+        "the forward pass really did.",
+        lambda *args: None,
+    )
+    forward_wrong = Mistake(
+        f"{forward} is wrong (your backward pass is its exact gradient)",
+        f"Your backward pass agrees with the numerical gradient of your own {forward}, so the bug is "
+        f"in {forward} (its output or the cache it returns): fix that exercise first.",
+        lambda *args: None,
+    )
+    return inconsistent, forward_wrong
+
 
 @dataclass
 class CaseFailure:
@@ -275,6 +294,12 @@ def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | No
         wanted = f"expected ValueError ({error})" if error is not None else "expected a result"
         return CaseFailure(case, f"Your function raised {kind}: {message} ({wanted}).")
     got = record["ok"]
+    numeric = None
+    if exercise.gradient is not None:
+        try:
+            got, numeric = exercise.gradient(case, got)
+        except (TypeError, ValueError, IndexError) as exc:
+            return CaseFailure(case, f"Wrong kind of result: {exc}", got=got)
     if error is not None:
         return CaseFailure(
             case,
@@ -289,9 +314,23 @@ def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | No
         except (TypeError, ValueError, IndexError, KeyError) as exc:
             return CaseFailure(case, f"Wrong kind of result: {exc}", got=got)
     problem, generic = compare(expected, got, exercise.rtol, exercise.atol)
+    consistent = None if numeric is None else _same(got, numeric, GRADIENT_RTOL, GRADIENT_RTOL)
     if problem is None:
+        if consistent is False:
+            inconsistent, _ = _gradient_mistakes(exercise.uses[0])
+            return CaseFailure(
+                case,
+                "Your gradient matches the expected one, but not the numerical gradient of your own "
+                f"{exercise.uses[0]} (shown as expected).",
+                expected=numeric,
+                got=got,
+                mistake=inconsistent,
+            )
         return None
     mistake = _diagnose(exercise, case, got) or generic
+    if mistake is None and consistent is not None:
+        inconsistent, forward_wrong = _gradient_mistakes(exercise.uses[0])
+        mistake = forward_wrong if consistent else inconsistent
     return CaseFailure(case, problem, expected=expected, got=got, mistake=mistake)
 
 

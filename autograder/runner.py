@@ -134,11 +134,46 @@ def drive_call(funcs, name, args):
     return funcs[name](*args)
 
 
+GRADIENT_STEP = 1e-3  # inputs are multiples of 0.01, so max pooling is linear within +-h away from ties
+
+
+def numerical_gradient(forward, x, kernel_size, stride, dout, h=GRADIENT_STEP):
+    """Centred differences of ``sum(forward(x)[0] * dout)`` with respect to each entry of ``x``, or
+    None where the forward pass has a kink at ``x`` (its one-sided differences disagree, e.g. ties)."""
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+
+    def loss(xp):
+        value = forward(xp, kernel_size, stride)
+        if not isinstance(value, tuple | list) or len(value) != 2:
+            raise TypeError("gradient check: maxpool2d_forward must return a pair (out, cache)")
+        out = np.asarray(value[0], dtype=float)
+        if out.shape != np.shape(dout):
+            raise TypeError(f"gradient check: maxpool2d_forward returned out of shape {out.shape}")
+        return float(np.sum(out * dout))
+
+    base = loss(x.copy())
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + h
+        up = loss(x.copy())
+        x[index] = old - h
+        down = loss(x.copy())
+        x[index] = old
+        if abs((up - base) - (base - down)) > 1e-7 * max(1.0, abs(base)):
+            return None
+        grad[index] = (up - down) / (2 * h)
+    return grad
+
+
 def drive_maxpool_backward(funcs, name, args):
-    """Backward pass graded with the student's own forward cache: forward, then backward."""
+    """Backward pass graded with the student's own forward cache, and against the numerical gradient
+    of the student's own forward pass. Returns ``(dx, numerical gradient)``."""
     x, kernel_size, stride, dout = args
-    _, cache = funcs["maxpool2d_forward"](x, kernel_size, stride)
-    return funcs[name](dout, cache)
+    forward = funcs["maxpool2d_forward"]
+    _, cache = forward(x, kernel_size, stride)
+    dx = funcs[name](dout, cache)
+    return dx, numerical_gradient(forward, x, kernel_size, stride, dout)
 
 
 DRIVERS = {"call": drive_call, "maxpool_backward": drive_maxpool_backward}

@@ -29,14 +29,21 @@ def maxpool2d_forward(x, kernel_size, stride=None):
     """
     (x,) = _checks.float_arrays(x=x)
     windows, (kh, kw), stride = _pooling_windows(x, kernel_size, stride)
-    # Running maximum over the kh*kw taps in row-major window order; each tap is an (N, C, Ho, Wo) view.
-    out = windows[..., 0, 0].copy()
-    argmax = np.zeros(out.shape, dtype=np.intp)
-    for tap in range(1, kh * kw):
-        values = windows[..., tap // kw, tap % kw]
-        larger = values > out  # strictly larger: on a tie the first maximum stays, as in PyTorch
-        np.maximum(out, values, out=out)
-        argmax[larger] = tap
+    out = np.empty(windows.shape[:4], dtype=x.dtype)
+    argmax = np.zeros(out.shape, dtype=np.min_scalar_type(kh * kw - 1))
+    # Running maximum over the kh*kw taps in row-major window order, one image at a time so that the
+    # image and its outputs stay in cache. Each tap is an (C, Ho, Wo) view of the image.
+    larger = np.empty(out.shape[1:], dtype=bool)
+    taps = np.empty(out.shape[1:], dtype=argmax.dtype)
+    for image, best, where in zip(windows, out, argmax, strict=True):
+        best[...] = image[..., 0, 0]
+        for tap in range(1, kh * kw):
+            values = image[..., tap // kw, tap % kw]
+            np.greater(values, best, out=larger)  # strictly: on a tie the first maximum stays (PyTorch)
+            np.maximum(best, values, out=best)
+            # Taps only grow, so "tap where larger, else keep" is a maximum with larger * tap.
+            np.multiply(larger, argmax.dtype.type(tap), out=taps)
+            np.maximum(where, taps, out=where)
     cache = {"x_shape": x.shape, "kernel_size": (kh, kw), "stride": stride, "argmax": argmax}
     return out, cache
 
@@ -56,16 +63,36 @@ def maxpool2d_backward(dout, cache):
     argmax = cache["argmax"]
     _checks.shape("dout", dout, argmax.shape)
     n, c, h, w = cache["x_shape"]
-    kw = cache["kernel_size"][1]
+    kh, kw = cache["kernel_size"]
     sh, sw = cache["stride"]
     ho, wo = argmax.shape[2:]
-    # Input pixel of each window's maximum, as a flat index into the (N, C, H, W) array.
+    if sh >= kh and sw >= kw:
+        return _route_disjoint(dout, argmax, (n, c, h, w), (kh, kw), (sh, sw))
+    # Overlapping windows: one pixel may receive several gradients, summed by bincount over the flat
+    # index of each window's maximum in the (N, C, H, W) array.
     rows = np.arange(ho)[:, None] * sh + argmax // kw
     cols = np.arange(wo) * sw + argmax % kw
     planes = np.arange(n * c).reshape(n, c, 1, 1)
     index = (planes * h + rows) * w + cols
     dx = np.bincount(index.ravel(), weights=dout.ravel(), minlength=n * c * h * w)
     return dx.reshape(n, c, h, w).astype(dout.dtype, copy=False)
+
+
+def _route_disjoint(dout, argmax, x_shape, kernel, stride):
+    """Backward pass when windows do not overlap: every input pixel gets at most one gradient, so
+    each tap writes ``dout`` where it was the maximum (0 elsewhere) into its strided view of dx."""
+    (kh, kw), (sh, sw) = kernel, stride
+    ho, wo = argmax.shape[2:]
+    dx = np.zeros(x_shape, dtype=dout.dtype)
+    chosen = np.empty(argmax.shape[1:], dtype=bool)
+    routed = np.empty(argmax.shape[1:], dtype=dout.dtype)
+    for grad, where, image in zip(dout, argmax, dx, strict=True):  # one image at a time, in cache
+        for tap in range(kh * kw):
+            r, q = divmod(tap, kw)
+            np.equal(where, tap, out=chosen)
+            np.multiply(grad, chosen, out=routed)
+            image[:, r : r + sh * (ho - 1) + 1 : sh, q : q + sw * (wo - 1) + 1 : sw] = routed
+    return dx
 
 
 def avgpool2d(x, kernel_size, stride=None):

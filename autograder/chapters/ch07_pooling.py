@@ -6,6 +6,7 @@ import numpy as np
 
 import solutions
 from autograder.exercise import Case, Exercise, Mistake
+from autograder.runner import GRADIENT_STEP
 
 CHAPTER = "07_pooling"
 
@@ -119,6 +120,28 @@ def _backward(x, k, s, dout):
     return solutions.maxpool2d_backward(dout, cache)
 
 
+def _gradient(case, returned):
+    """Split the driver's ``(dx, numerical gradient of the student's forward)``. The numerical
+    gradient only counts where it exists: the student's forward pass had no kink at x (the runner
+    sends None then) and max pooling itself is differentiable there (no near-ties in any window)."""
+    if not isinstance(returned, tuple | list) or len(returned) != 2:
+        raise TypeError("the backward driver returned something other than (dx, numerical gradient)")
+    dx, numeric = returned
+    x, k, s, _ = case.args
+    if not isinstance(numeric, np.ndarray) or numeric.shape != np.shape(x) or not _differentiable(x, k, s):
+        return dx, None
+    return dx, numeric
+
+
+def _differentiable(x, k, s, margin=4 * GRADIENT_STEP):
+    """True when every window's maximum beats the runner-up by more than ``margin``."""
+    kh, kw = _pair(k)
+    sh, sw = _pair(k if s is None else s)
+    windows = np.lib.stride_tricks.sliding_window_view(np.asarray(x, float), (kh, kw), axis=(2, 3))
+    flat = np.sort(windows[:, :, ::sh, ::sw].reshape(*windows.shape[:2], -1, kh * kw), axis=-1)
+    return kh * kw == 1 or bool(np.all(flat[..., -1] - flat[..., -2] > margin))
+
+
 def _route(x, k, s, dout, *, spread=False, average=False, overwrite=False, last=False):
     """Loop-level backward passes with one thing done wrong."""
     x, dout = np.asarray(x, float), np.asarray(dout, float)
@@ -154,6 +177,7 @@ maxpool2d_backward = Exercise(
     reference=_backward,
     driver="maxpool_backward",
     uses=("maxpool2d_forward",),
+    gradient=_gradient,
     arg_names=("x", "kernel_size", "stride", "dout"),
     mistakes=(
         Mistake(

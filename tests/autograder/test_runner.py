@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -71,3 +71,40 @@ def test_load_cells_survives_broken_cells():
     )
     assert namespace["h"]() == 1
     assert len(errors) == 2 and "ZeroDivisionError" in errors[0] and "SyntaxError" in errors[1]
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.integers(1, 2),
+    st.integers(2, 6),
+    st.integers(2, 6),
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.data(),
+)
+def test_numerical_gradient_of_max_pooling_matches_autograd(channels, h, w, k, s, data):
+    """Distinct values 0.01 apart (as in the graded cases): the centred differences of the reference
+    forward pass equal PyTorch's autograd gradient of max_pool2d."""
+    import torch
+
+    import solutions
+
+    k = min(k, h, w)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    x = rng.permutation(channels * h * w).reshape(1, channels, h, w) / 100.0
+    dout_shape = (1, channels, (h - k) // s + 1, (w - k) // s + 1)
+    dout = np.round(rng.normal(size=dout_shape), 2)
+    numeric = runner.numerical_gradient(solutions.maxpool2d_forward, x, k, s, dout)
+    xt = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.max_pool2d(xt, k, s).backward(torch.tensor(dout))
+    np.testing.assert_allclose(numeric, xt.grad.numpy(), rtol=1e-6, atol=1e-9)
+
+
+def test_numerical_gradient_is_none_where_the_forward_pass_has_a_kink():
+    import solutions
+
+    tie = np.array([[[[1.0, 1.0], [0.0, 0.5]]]])
+    assert runner.numerical_gradient(solutions.maxpool2d_forward, tie, 2, None, np.ones((1, 1, 1, 1))) is None
+    unique = np.array([[[[1.0, 0.9], [0.0, 0.5]]]])
+    grad = runner.numerical_gradient(solutions.maxpool2d_forward, unique, 2, None, np.full((1, 1, 1, 1), 3.0))
+    np.testing.assert_allclose(grad, [[[[3.0, 0.0], [0.0, 0.0]]]], atol=1e-9)

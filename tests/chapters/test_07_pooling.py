@@ -74,6 +74,10 @@ def maxpool2d_forward(x, kernel_size, stride=None):
     return out, (x.shape, argmax)
 """
 
+# A forward pass built on the model's cache layout, with one thing changed.
+MIN_POOLING = LAST_ON_TIES.replace("int(np.argmax(flat[::-1]))", "int(np.argmin(flat[::-1]))")
+DOUBLED_OUTPUT = LAST_ON_TIES.replace("out[n, c, i, j] = window[m, l]", "out[n, c, i, j] = 2 * window[m, l]")
+
 AVG = """
 def avgpool2d(x, kernel_size, stride=None):
     x = np.asarray(x, float)
@@ -109,6 +113,21 @@ WRONG = {
         "maxpool2d_backward",
         {"maxpool2d_forward": LAST_ON_TIES},
         "last maximum taken on ties",
+    ),
+    "forward wrong, backward its exact gradient": (
+        "maxpool2d_backward",
+        {"maxpool2d_forward": MIN_POOLING},
+        "maxpool2d_forward is wrong (your backward pass is its exact gradient)",
+    ),
+    "backward right, but not the gradient of the student's forward": (
+        "maxpool2d_backward",
+        {"maxpool2d_forward": DOUBLED_OUTPUT},
+        "gradient disagrees with your own forward pass",
+    ),
+    "backward doubles the gradient": (
+        "maxpool2d_backward",
+        {"maxpool2d_backward": BACKWARD.format(update="dx[n, c, p, q] += 2 * dout[n, c, i, j]")},
+        "gradient disagrees with your own forward pass",
     ),
     "forward ignores stride": (
         "maxpool2d_forward",
