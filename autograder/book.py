@@ -10,6 +10,7 @@ this staged copy without executing anything. Executed notebooks are cached by co
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,15 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 from autograder import release
 
 ROOT = Path(__file__).resolve().parents[1]
-BOOK_FILES = ("_config.yml", "_toc.yml", "intro.md", "references.bib")
+BOOK_FILES = (
+    "_config.yml",
+    "_toc.yml",
+    "intro.md",
+    "glossary.md",
+    "references.md",
+    "references.bib",
+    "_ext/course_site.py",
+)
 STUB = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
 
@@ -144,6 +153,8 @@ def main(*, output: str | Path = ROOT / "_build", course: str | Path = ROOT) -> 
         str(src),
         str(output / "html"),
     ]
+    # The book's local Sphinx extensions (``sphinx: local_extensions`` in _config.yml) live in _ext/.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src / "_ext"), env.get("PYTHONPATH")]))
     if subprocess.run(cmd, env=env).returncode != 0:
         raise SystemExit("the book did not build cleanly: see the warnings above")
     return output / "html"

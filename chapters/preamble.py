@@ -1,5 +1,7 @@
-# Course preamble: plotting style, colours, seed and a grid-drawing helper, identical in every
-# chapter so that each notebook runs on its own (its source is chapters/preamble.py).
+# Course preamble: plotting style, colours, seed, a grid-drawing helper and animations, identical in
+# every chapter so that each notebook runs on its own (its source is chapters/preamble.py).
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -27,3 +29,20 @@ def draw_grid(ax, values, *, origin=(0, 0), color=COLORS["image"], alpha=0.25, f
     ax.axis("off")
     if title:
         ax.set_title(title)
+
+
+# Button labels for animations: plain characters instead of an icon font fetched from the network.
+_BUTTONS = {"fa fa-minus": "\u2212", "fa fa-fast-backward": "\u21e4", "fa fa-step-backward": "\u25c1",
+            "fa fa-play fa-flip-horizontal": "\u25c0", "fa fa-pause": "\u275a\u275a", "fa fa-play": "\u25b6",
+            "fa fa-step-forward": "\u25b7", "fa fa-fast-forward": "\u21e5", "fa fa-plus": "+"}
+
+
+def animate(fig, draw_frame, frames, interval=900):
+    """Play draw_frame(k) for k = 0 .. frames - 1 as an animation that runs in a web page, offline."""
+    from IPython.display import HTML
+    from matplotlib.animation import FuncAnimation
+
+    html = FuncAnimation(fig, draw_frame, frames=frames, interval=interval).to_jshtml(default_mode="loop")
+    plt.close(fig)
+    html = re.sub(r'<link rel="stylesheet"\s+href="[^"]*font-awesome[^"]*">', "", html)
+    return HTML(re.sub(r'<i class="(fa [^"]+)"></i>', lambda m: _BUTTONS.get(m[1], ""), html))

@@ -7,11 +7,21 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import yaml
 
 from autograder import chapters, grade
 
 ROOT = Path(__file__).resolve().parents[1]
-COURSE_FILES = ("_config.yml", "_toc.yml", "intro.md", "references.bib", "nbgrader_config.py")
+COURSE_FILES = (
+    "_config.yml",
+    "_toc.yml",
+    "intro.md",
+    "glossary.md",
+    "references.md",
+    "references.bib",
+    "_ext/course_site.py",
+    "nbgrader_config.py",
+)
 
 
 def source_notebook(chapter_id: str) -> Path:
@@ -23,6 +33,7 @@ def copy_course(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     for name in COURSE_FILES:
         if (ROOT / name).exists():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / name, dest / name)
     shutil.copytree(ROOT / "chapters", dest / "chapters", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     return dest
@@ -107,3 +118,11 @@ def model_answers(chapter_id: str) -> dict[str, str]:
         )
         for name in names
     }
+
+
+def chapters_in_toc(root: Path) -> list[str]:
+    """The chapter ids listed in a course's ``_toc.yml``, in order."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    return [
+        Path(c["file"]).name for part in toc["parts"] for c in part["chapters"] if "chapters/" in c["file"]
+    ]

@@ -6,14 +6,10 @@ import html as html_lib
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
-import yaml
-from helpers import copy_course
+from helpers import chapters_in_toc
 from test_course_layout import secret_lines
-
-from autograder import book
 
 pytestmark = pytest.mark.slow
 
@@ -30,20 +26,6 @@ class Assets(HTMLParser):
         for attr in ("src", "href"):
             if attrs.get(attr):
                 self.urls.append((tag, attrs[attr]))
-
-
-def chapters_in_toc(root: Path) -> list[str]:
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    return [
-        Path(c["file"]).name for part in toc["parts"] for c in part["chapters"] if "chapters/" in c["file"]
-    ]
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    course = copy_course(tmp_path_factory.mktemp("book"))
-    html = book.main(output=course / "_build", course=course)
-    return course, html
 
 
 def test_every_chapter_has_a_page_figures_and_a_download(site):

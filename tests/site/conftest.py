@@ -1,0 +1,52 @@
+"""The built site, shared by every site test (and by every test worker: it is built once)."""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from helpers import copy_course
+
+from autograder import book
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> tuple[Path, Path]:
+    """(course copy, its built ``_build/html``), built from a copy of the course.
+
+    Test workers share one build: the first to take the lock builds, the others wait and reuse it.
+    """
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # set, and the same, in every worker of one run
+    shared = tmp_path_factory.getbasetemp().parent if run else tmp_path_factory.getbasetemp()
+    root = shared / f"site-{run or 'serial'}"
+    with open(shared / "site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        html = root / "_build" / "html"
+        if not (root / "built").exists():
+            course = copy_course(root)
+            html = book.main(output=course / "_build", course=course)
+            (root / "built").touch()
+    return root, html
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def served(site) -> str:
+    """The site served on loopback; yields its base URL."""
+    _, html = site
+    handler = functools.partial(_QuietHandler, directory=str(html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
