@@ -3,17 +3,20 @@
 Runs alternate (ours, peer, ours, peer...) so that drift in the machine's speed hits both alike. Before
 each timed sample comes a short pause and an untimed call: numpy's BLAS and PyTorch's thread pools
 keep spinning for a moment after they are used, and whichever ran last would otherwise slow the next
-one down (measured here: up to 2.4x).
+one down. Measured here: with a 50 ms pause, a 1 ms PyTorch 1x1 convolution run right after numpy took
+28-32 ms in most samples (its threads waited for scheduler ticks while OpenBLAS's still spun); from
+200 ms on, both ran at their solo speed.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-PAUSE = 0.05  # seconds of quiet before each sample
+PAUSE = 0.25  # seconds of quiet before each sample
 
 
 @dataclass
@@ -66,28 +69,43 @@ class Row:
         }
 
 
-def _sample(fn: Callable[[], object]) -> float:
+SAMPLE = 0.02  # seconds: a call faster than this is repeated within one sample (as timeit does)
+
+
+def _calls_per_sample(fn: Callable[[], object]) -> int:
+    """How many back-to-back calls make a sample of at least SAMPLE seconds. For sub-millisecond calls
+    a single timed call measures the thread pool waking up more than the work."""
+    start = time.perf_counter()
+    fn()
+    return max(1, math.ceil(SAMPLE / max(time.perf_counter() - start, 1e-7)))
+
+
+def _sample(fn: Callable[[], object], number: int = 1) -> float:
+    """Seconds per call, averaged over ``number`` back-to-back calls after a pause and an untimed call."""
     time.sleep(PAUSE)
     fn()  # untimed: wakes this library's thread pool
     start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
 
 
 def compare(ours: Callable[[], object], peer: Callable[[], object], runs: int) -> tuple[Stats, Stats]:
     """Alternating samples of ``ours`` and ``peer`` after one warm-up call of each."""
     ours()
     peer()
+    n_ours, n_peer = _calls_per_sample(ours), _calls_per_sample(peer)
     a, b = [], []
     for _ in range(runs):
-        a.append(_sample(ours))
-        b.append(_sample(peer))
+        a.append(_sample(ours, n_ours))
+        b.append(_sample(peer, n_peer))
     return Stats(a), Stats(b)
 
 
 def alone(fn: Callable[[], object], runs: int) -> Stats:
     fn()
-    return Stats([_sample(fn) for _ in range(runs)])
+    number = _calls_per_sample(fn)
+    return Stats([_sample(fn, number) for _ in range(runs)])
 
 
 def once(fn: Callable[[], object]) -> float:

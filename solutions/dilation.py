@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from . import _checks
 
@@ -41,8 +40,16 @@ def dilated_correlate2d(image, kernel, dilation=1):
     kh, kw = kernel.shape
     span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
     _checks.fits("dilated kernel", span, image.shape)
-    windows = sliding_window_view(image, span)[:, :, ::dh, ::dw]  # (Ho, Wo, kh, kw) view
-    return np.tensordot(windows, kernel, axes=2)
+    ho, wo = image.shape[0] - span[0] + 1, image.shape[1] - span[1] + 1
+    # One pass per tap: the tap's weight times the image shifted by (dh*m, dw*n), added up. Each pass
+    # reads a contiguous block of the image, with no copy of the (Ho, Wo, kh, kw) windows.
+    out = np.zeros((ho, wo), dtype=image.dtype)
+    term = np.empty_like(out)
+    for m in range(kh):
+        for n in range(kw):
+            np.multiply(image[dh * m : dh * m + ho, dw * n : dw * n + wo], kernel[m, n], out=term)
+            out += term
+    return out
 
 
 def effective_kernel_size(kernel_size, dilation):
