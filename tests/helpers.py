@@ -9,19 +9,10 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from autograder import chapters, grade
+from autograder import book, chapters, grade
 
 ROOT = Path(__file__).resolve().parents[1]
-COURSE_FILES = (
-    "_config.yml",
-    "_toc.yml",
-    "intro.md",
-    "glossary.md",
-    "references.md",
-    "references.bib",
-    "_ext/course_site.py",
-    "nbgrader_config.py",
-)
+COURSE_FILES = (*book.BOOK_FILES, "nbgrader_config.py")  # the book's sources and nbgrader's config
 
 
 def source_notebook(chapter_id: str) -> Path:
