@@ -117,3 +117,52 @@ def chapters_in_toc(root: Path) -> list[str]:
     return [
         Path(c["file"]).name for part in toc["parts"] for c in part["chapters"] if "chapters/" in c["file"]
     ]
+
+
+# -- the checks every chapter's test module makes ----------------------------------------------------
+
+
+def assert_model_answers_get_full_marks(chapter_id: str) -> dict:
+    """The source notebook, model answers in place, scores every point. Returns the results."""
+    doc = grade_file(source_notebook(chapter_id))
+    most = sum(ex.points for ex in chapters.chapter(chapter_id))
+    assert doc["score"] == most, [t["output"] for t in doc["tests"] if t["score"] < t["max_score"]]
+    return doc
+
+
+def assert_release_has_stubs_and_scores_zero(course: Path, chapter_id: str) -> None:
+    """The released notebook holds stubs only, and each exercise says it is not implemented yet."""
+    released = course / "release" / chapter_id / f"{chapter_id}.ipynb"
+    text = released.read_text()
+    assert "raise NotImplementedError()" in text
+    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+    doc = grade_file(released)
+    assert doc["score"] == 0
+    assert all("Not implemented yet" in t["output"] for t in doc["tests"])
+
+
+def assert_wrong_answer_diagnosed(
+    chapter_id: str,
+    name: str,
+    answers: dict[str, str],
+    diagnosis: str,
+    dest: Path,
+    *,
+    first_only: bool = True,
+) -> dict:
+    """With ``answers`` in place, exercise ``name`` loses points and its feedback names ``diagnosis``:
+    for the first failure, or (``first_only=False``) for any case. Returns the results."""
+    doc = grade_file(with_answers(chapter_id, answers, dest))
+    result = result_for(doc, name)
+    assert result["score"] < result["max_score"], result["output"]
+    named = f"Diagnosis: {diagnosis}" in result["output"]
+    also_seen = f"{diagnosis} (" in result["output"]  # "Also seen in other cases: <diagnosis> (2x)"
+    assert named or (also_seen and not first_only), result["output"]
+    return doc
+
+
+def assert_unusual_answer_keeps_full_marks(
+    chapter_id: str, name: str, answers: dict[str, str], dest: Path
+) -> None:
+    result = result_for(grade_file(with_answers(chapter_id, answers, dest)), name)
+    assert result["score"] == result["max_score"], result["output"]

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from helpers import grade_file, result_for, source_notebook, with_answers
+from helpers import (
+    assert_model_answers_get_full_marks,
+    assert_release_has_stubs_and_scores_zero,
+    assert_unusual_answer_keeps_full_marks,
+    assert_wrong_answer_diagnosed,
+    result_for,
+)
 
 from autograder import chapters
 
 CHAPTER = "01_convolution"
-MAX = sum(ex.points for ex in chapters.chapter(CHAPTER))
 
 # A loop-level body shared by the wrong answers below; each changes one thing.
 LOOPS = """
@@ -147,29 +152,19 @@ def convolve2d_full(image, kernel):
 
 
 def test_model_answers_get_full_marks():
-    doc = grade_file(source_notebook(CHAPTER))
-    assert doc["score"] == MAX, [t["output"] for t in doc["tests"] if t["score"] < t["max_score"]]
+    doc = assert_model_answers_get_full_marks(CHAPTER)
     assert {t["name"].split(" ")[0] for t in doc["tests"]} == {ex.name for ex in chapters.chapter(CHAPTER)}
 
 
 def test_release_has_stubs_and_scores_zero(course):
-    released = course / "release" / CHAPTER / f"{CHAPTER}.ipynb"
-    text = released.read_text()
-    assert "raise NotImplementedError()" in text
-    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
-    doc = grade_file(released)
-    assert doc["score"] == 0
-    assert all("Not implemented yet" in t["output"] for t in doc["tests"])
+    assert_release_has_stubs_and_scores_zero(course, CHAPTER)
 
 
 @pytest.mark.parametrize("label", sorted(WRONG))
 def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
     name, code, diagnosis = WRONG[label]
-    doc = grade_file(with_answers(CHAPTER, {name: code}, tmp_path))
-    result = result_for(doc, name)
-    assert result["score"] < result["max_score"], result["output"]
-    assert f"Diagnosis: {diagnosis}" in result["output"], result["output"]
-    assert "First failure" in result["output"]
+    doc = assert_wrong_answer_diagnosed(CHAPTER, name, {name: code}, diagnosis, tmp_path)
+    assert "First failure" in result_for(doc, name)["output"]
     others = [t for t in doc["tests"] if t["name"].split(" ")[0] != name and not _depends_on(t, name)]
     assert all(t["score"] == t["max_score"] for t in others), "a mistake in one exercise cost another"
 
@@ -181,6 +176,4 @@ def _depends_on(test: dict, name: str) -> bool:
 
 @pytest.mark.parametrize("name", sorted(UNUSUAL))
 def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
-    doc = grade_file(with_answers(CHAPTER, {name: UNUSUAL[name]}, tmp_path))
-    result = result_for(doc, name)
-    assert result["score"] == result["max_score"], result["output"]
+    assert_unusual_answer_keeps_full_marks(CHAPTER, name, {name: UNUSUAL[name]}, tmp_path)

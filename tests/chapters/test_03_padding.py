@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from helpers import grade_file, result_for, source_notebook, with_answers
-
-from autograder import chapters
+from helpers import (
+    assert_model_answers_get_full_marks,
+    assert_release_has_stubs_and_scores_zero,
+    assert_unusual_answer_keeps_full_marks,
+    assert_wrong_answer_diagnosed,
+)
 
 CHAPTER = "03_padding"
-MAX = sum(ex.points for ex in chapters.chapter(CHAPTER))
 
 SIZE = """
 import math
@@ -132,30 +134,19 @@ def correlate2d_padded(image, kernel, padding=0, stride=1):
 
 
 def test_model_answers_get_full_marks():
-    doc = grade_file(source_notebook(CHAPTER))
-    assert doc["score"] == MAX, [t["output"] for t in doc["tests"] if t["score"] < t["max_score"]]
+    assert_model_answers_get_full_marks(CHAPTER)
 
 
 def test_release_has_stubs_and_scores_zero(course):
-    released = course / "release" / CHAPTER / f"{CHAPTER}.ipynb"
-    assert "raise NotImplementedError()" in released.read_text()
-    doc = grade_file(released)
-    assert doc["score"] == 0 and all("Not implemented yet" in t["output"] for t in doc["tests"])
+    assert_release_has_stubs_and_scores_zero(course, CHAPTER)
 
 
 @pytest.mark.parametrize("label", sorted(WRONG))
 def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
     name, code, diagnosis = WRONG[label]
-    doc = grade_file(with_answers(CHAPTER, {name: code}, tmp_path))
-    result = result_for(doc, name)
-    assert result["score"] < result["max_score"], result["output"]
-    assert f"Diagnosis: {diagnosis}" in result["output"] or f"{diagnosis} (" in result["output"], result[
-        "output"
-    ]
+    assert_wrong_answer_diagnosed(CHAPTER, name, {name: code}, diagnosis, tmp_path, first_only=False)
 
 
 @pytest.mark.parametrize("name", sorted(UNUSUAL))
 def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
-    doc = grade_file(with_answers(CHAPTER, {name: UNUSUAL[name]}, tmp_path))
-    result = result_for(doc, name)
-    assert result["score"] == result["max_score"], result["output"]
+    assert_unusual_answer_keeps_full_marks(CHAPTER, name, {name: UNUSUAL[name]}, tmp_path)

@@ -7,32 +7,14 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
+from oracles import arrays, as_pair, int_or_pair, oracle_settings, tensor
 
 from solutions import conv2d, locally_connected2d, tile_weights
 
 torch.set_num_threads(1)
-# deadline and the too_slow health check off: timings on a busy CI machine are not what we test.
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-EIGHTHS = st.integers(-32, 32).map(lambda k: k / 8)
-
-
-def tensor(a):
-    return torch.tensor(np.asarray(a, dtype=np.float64))
-
-
-def arrays(shape, dtype=np.float64):
-    return hnp.arrays(dtype, shape, elements=st.integers(-5, 5) if np.dtype(dtype).kind == "i" else EIGHTHS)
-
-
-def int_or_pair(low, high):
-    return st.one_of(st.integers(low, high), st.tuples(st.integers(low, high), st.integers(low, high)))
-
-
-def as_pair(v):
-    return v if isinstance(v, tuple) else (v, v)
+SETTINGS = oracle_settings(60)
 
 
 def torch_conv2d(x, weight, bias=None, stride=1, padding=0):

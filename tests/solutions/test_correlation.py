@@ -5,21 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.signal
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
+from oracles import arrays, oracle_settings
 
 from solutions import convolve2d, convolve2d_full, correlate2d
 
-# deadline and the too_slow health check off: timings on a busy CI machine are not what we test.
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-# Multiples of 1/8: sums of products are exact in float64 and float32, so any difference is a real bug.
-EIGHTHS = st.integers(-32, 32).map(lambda k: k / 8)
-
-
-def arrays(shape, dtype=np.float64):
-    elements = st.integers(-5, 5) if np.dtype(dtype).kind == "i" else EIGHTHS
-    return hnp.arrays(dtype, shape, elements=elements)
+SETTINGS = oracle_settings(60)
 
 
 def assert_close(actual, expected, dtype=np.float64):

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from oracles import as_pair, oracle_settings
 
 from solutions import (
     conv_parameters,
@@ -20,8 +21,7 @@ from solutions import (
 )
 
 torch.set_num_threads(1)
-# deadline and the too_slow health check off: timings on a busy CI machine are not what we test.
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = oracle_settings(40)
 sizes = st.integers(1, 4)
 shapes = st.tuples(sizes, sizes, sizes)
 kernel_sizes = st.one_of(st.integers(1, 5), st.tuples(st.integers(1, 5), st.integers(1, 5)))
@@ -29,10 +29,6 @@ kernel_sizes = st.one_of(st.integers(1, 5), st.tuples(st.integers(1, 5), st.inte
 
 def n_parameters(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
-
-
-def as_pair(k):
-    return k if isinstance(k, tuple) else (k, k)
 
 
 @SETTINGS

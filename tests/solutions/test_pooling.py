@@ -7,28 +7,15 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from oracles import EIGHTHS, as_pair, int_or_pair, oracle_settings, tensor
 
 from solutions import avgpool2d, maxpool2d_backward, maxpool2d_forward
 
 torch.set_num_threads(1)
-# deadline and the too_slow health check off: timings on a busy CI machine are not what we test.
-SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-EIGHTHS = st.integers(-32, 32).map(lambda k: k / 8)
-
-
-def tensor(a, requires_grad=False):
-    return torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=requires_grad)
-
-
-def int_or_pair(low, high):
-    return st.one_of(st.integers(low, high), st.tuples(st.integers(low, high), st.integers(low, high)))
-
-
-def as_pair(v):
-    return v if isinstance(v, tuple) else (v, v)
+SETTINGS = oracle_settings(80)
 
 
 @st.composite
