@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from . import _checks
 
@@ -39,6 +39,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
         # 1x1 kernel: a plain matrix product over channels at every pixel, no window gathering needed.
         n, _, h, w = x.shape
         out = (weight.reshape(f, c) @ x.reshape(n, c, h * w)).reshape(n, f, h, w)
+    elif (sh, sw) == (1, 1) and 2 * pw >= kw - 1:
+        out = _conv2d_stride1_rows(x, weight, ph, pw)
     else:
         # im2col: gather the windows into (N, C*kh*kw, Ho*Wo) columns (the only copy), then one matmul.
         if ph or pw:
@@ -50,6 +52,39 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     if bias is not None:
         out += bias[:, None, None]
     return out
+
+
+def _conv2d_stride1_rows(x, weight, ph, pw):
+    """conv2d at stride 1 when the output is at least as wide as the image (2 * pw >= kw - 1).
+
+    im2col with whole rows: the image is laid out flat, one row after another, each row as wide as the
+    output (Wo), with the zero rows of the vertical padding above and below. Then the input that tap
+    (m, l) meets at every output position is ONE contiguous run of that flat image, starting m rows and
+    l - pw columns further on, so each row of the columns matrix is a plain block copy. Near the left
+    and right edges such a run wraps into the neighbouring image row where the padded image has zeros;
+    those few entries are set to zero. No horizontal padding, no cropping: the matmul writes the output.
+    """
+    n, c, h, w = x.shape
+    f, _, kh, kw = weight.shape
+    ho, wo = h + 2 * ph - kh + 1, w + 2 * pw - kw + 1
+    front, back = pw, max(0, kw - 1 - pw)  # the first and last taps read this far before/after the image
+    flat = np.zeros((n, c, front + (h + 2 * ph) * wo + back), dtype=x.dtype)
+    body = flat[:, :, front + ph * wo : front + (ph + h) * wo]
+    if wo == w:
+        body[...] = x.reshape(n, c, h * w)
+    else:  # zero columns on the right make each row Wo wide
+        body.reshape(n, c, h, wo)[..., :w] = x
+    s_n, s_c, s_1 = flat.strides
+    runs = as_strided(flat, (n, c, kh, kw, ho * wo), (s_n, s_c, wo * s_1, s_1, s_1), writeable=False)
+    columns = np.empty((n, c, kh, kw, ho, wo), dtype=x.dtype)
+    columns.reshape(n, c, kh, kw, ho * wo)[...] = runs
+    for l in range(kw):
+        if l < pw:  # wrapped to the end of the previous row: the left padding
+            columns[:, :, :, l, :, : pw - l] = 0
+        elif l > pw:  # wrapped to the start of the next row: the right padding
+            columns[:, :, :, l, :, wo - (l - pw) :] = 0
+    out = weight.reshape(f, c * kh * kw) @ columns.reshape(n, c * kh * kw, ho * wo)
+    return out.reshape(n, f, ho, wo)
 
 
 def locally_connected2d(x, weight, bias=None, stride=1):

@@ -88,6 +88,9 @@ def test_conv2d_integers_give_float64(problem):
         ((8, 16, 32, 32), (32, 16, 3, 3), 1, 1),
         ((32, 64, 16, 16), (64, 64, 1, 1), 1, 0),
         ((2, 3, 17, 13), (5, 3, 5, 2), (2, 3), (1, 0)),
+        # stride 1, output wider than the image: taps near the edges read more than a row away
+        ((2, 3, 4, 2), (4, 3, 3, 5), 1, (2, 4)),
+        ((1, 2, 6, 1), (3, 2, 1, 7), 1, (0, 3)),
     ],
 )
 def test_conv2d_random_floats_match_torch_and_inputs_not_modified(x_shape, w_shape, stride, padding):
