@@ -13,11 +13,13 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+from traitlets.config import Config
 
 from autograder import release
 
@@ -45,9 +47,17 @@ def execute(source: Path, cache_dir: Path) -> nbformat.NotebookNode:
     if cached.exists():
         return nbformat.read(cached, as_version=4)
     nb = nbformat.read(source, as_version=4)
-    NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}}
-    ).execute()
+    with tempfile.TemporaryDirectory() as sockets:
+        # The kernel talks over local sockets, not TCP: nothing listens on a port, and ipykernel has no
+        # "running over TCP without encryption" warning to print.
+        local = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})
+        NotebookClient(
+            nb,
+            timeout=600,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(source.parent)}},
+            config=local,
+        ).execute()
     cache_dir.mkdir(parents=True, exist_ok=True)
     for old in cache_dir.glob(f"{source.stem}-*.ipynb"):
         old.unlink()
