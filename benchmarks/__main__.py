@@ -82,7 +82,7 @@ def main(*, smoke: bool = False, output: str | Path = ROOT / "_build" / "bench")
 
     torch.set_num_threads(2)
     output = Path(output)
-    runs, factor = (1, 8) if smoke else (7, 1)
+    runs, factor = (1, 8) if smoke else (11, 1)
     info = header()
     print("\n".join(f"{k:>7}: {v}" for k, v in info.items()), flush=True)
     rows = (
