@@ -54,6 +54,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     return out
 
 
+_COLUMNS_BYTES = 1 << 20  # the stride-1 path builds columns for this many bytes of images at a time
+
+
 def _conv2d_stride1_rows(x, weight, ph, pw):
     """conv2d at stride 1 when the output is at least as wide as the image (2 * pw >= kw - 1).
 
@@ -76,14 +79,23 @@ def _conv2d_stride1_rows(x, weight, ph, pw):
         body.reshape(n, c, h, wo)[..., :w] = x
     s_n, s_c, s_1 = flat.strides
     runs = as_strided(flat, (n, c, kh, kw, ho * wo), (s_n, s_c, wo * s_1, s_1, s_1), writeable=False)
-    columns = np.empty((n, c, kh, kw, ho, wo), dtype=x.dtype)
-    columns.reshape(n, c, kh, kw, ho * wo)[...] = runs
-    for l in range(kw):
-        if l < pw:  # wrapped to the end of the previous row: the left padding
-            columns[:, :, :, l, :, : pw - l] = 0
-        elif l > pw:  # wrapped to the start of the next row: the right padding
-            columns[:, :, :, l, :, wo - (l - pw) :] = 0
-    out = weight.reshape(f, c * kh * kw) @ columns.reshape(n, c * kh * kw, ho * wo)
+    matrix = weight.reshape(f, c * kh * kw)
+    out = np.empty((n, f, ho * wo), dtype=x.dtype)
+    # A few images at a time (about 1 MiB of columns) through one buffer: it stays in cache between the
+    # copy and the matmul, where columns for the whole batch would go out to memory and back.
+    per_image = c * kh * kw * ho * wo * x.itemsize
+    batch = max(1, min(n, _COLUMNS_BYTES // per_image))
+    buffer = np.empty((batch, c, kh, kw, ho, wo), dtype=x.dtype)
+    for start in range(0, n, batch):
+        stop = min(n, start + batch)
+        columns = buffer[: stop - start]
+        columns.reshape(stop - start, c, kh, kw, ho * wo)[...] = runs[start:stop]
+        for l in range(kw):
+            if l < pw:  # wrapped to the end of the previous row: the left padding
+                columns[:, :, :, l, :, : pw - l] = 0
+            elif l > pw:  # wrapped to the start of the next row: the right padding
+                columns[:, :, :, l, :, wo - (l - pw) :] = 0
+        np.matmul(matrix, columns.reshape(stop - start, c * kh * kw, ho * wo), out=out[start:stop])
     return out.reshape(n, f, ho, wo)
 
 

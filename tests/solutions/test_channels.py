@@ -91,6 +91,8 @@ def test_conv2d_integers_give_float64(problem):
         # stride 1, output wider than the image: taps near the edges read more than a row away
         ((2, 3, 4, 2), (4, 3, 3, 5), 1, (2, 4)),
         ((1, 2, 6, 1), (3, 2, 1, 7), 1, (0, 3)),
+        # a batch whose columns take several passes through the buffer, the last one short
+        ((37, 3, 20, 20), (4, 3, 3, 3), 1, 1),
     ],
 )
 def test_conv2d_random_floats_match_torch_and_inputs_not_modified(x_shape, w_shape, stride, padding):
