@@ -72,11 +72,8 @@ def _conv2d_stride1_rows(x, weight, ph, pw):
     ho, wo = h + 2 * ph - kh + 1, w + 2 * pw - kw + 1
     front, back = pw, max(0, kw - 1 - pw)  # the first and last taps read this far before/after the image
     flat = np.zeros((n, c, front + (h + 2 * ph) * wo + back), dtype=x.dtype)
-    body = flat[:, :, front + ph * wo : front + (ph + h) * wo]
-    if wo == w:
-        body[...] = x.reshape(n, c, h * w)
-    else:  # zero columns on the right make each row Wo wide
-        body.reshape(n, c, h, wo)[..., :w] = x
+    body = flat[:, :, front + ph * wo : front + (ph + h) * wo].reshape(n, c, h, wo)
+    body[..., :w] = x  # rows Wo wide: any columns beyond the image's W stay zero
     s_n, s_c, s_1 = flat.strides
     runs = as_strided(flat, (n, c, kh, kw, ho * wo), (s_n, s_c, wo * s_1, s_1, s_1), writeable=False)
     matrix = weight.reshape(f, c * kh * kw)
