@@ -8,6 +8,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 from . import _checks
 
 
+_GROUP_BYTES = 1 << 21
+
+
 def _pooling_windows(x, kernel_size, stride):
     """Validated (N, C, Ho, Wo, kh, kw) window view of x, with the kernel and stride pairs."""
     _checks.ndim("x", x, 4)
@@ -28,23 +31,58 @@ def maxpool2d_forward(x, kernel_size, stride=None):
     Raises ValueError if x is not 4-D, a size is < 1 or the kernel is larger than the image.
     """
     (x,) = _checks.float_arrays(x=x)
-    windows, (kh, kw), stride = _pooling_windows(x, kernel_size, stride)
-    out = np.empty(windows.shape[:4], dtype=x.dtype)
-    argmax = np.zeros(out.shape, dtype=np.min_scalar_type(kh * kw - 1))
-    # Running maximum over the kh*kw taps in row-major window order, one image at a time so that the
-    # image and its outputs stay in cache. Each tap is an (C, Ho, Wo) view of the image.
-    larger = np.empty(out.shape[1:], dtype=bool)
-    taps = np.empty(out.shape[1:], dtype=argmax.dtype)
-    for image, best, where in zip(windows, out, argmax, strict=True):
-        best[...] = image[..., 0, 0]
+    windows, (kh, kw), (sh, sw) = _pooling_windows(x, kernel_size, stride)
+    n, c, h, w = x.shape
+    ho, wo = windows.shape[2:4]
+    # The taps of a window read pixels `stride` apart, and numpy is slow on such strided views with short
+    # rows. So each image is first split into its stride phases: phase (a, b) holds the pixels
+    # x[a::sh, b::sw], as a (C, hq, wq) block. The pixels that tap (r, q) reads for all outputs are then one
+    # contiguous run of a phase, read as rows wq wide: outputs in columns wo .. wq-1 read the
+    # neighbouring row (or zero padding), and are cropped at the end.
+    hq, wq = -(-h // sh), -(-w // sw)
+    phases_h, phases_w = min(sh, kh), min(sw, kw)  # phases no tap reads are left out
+    whole_cells = (hq * sh, wq * sw, phases_h, phases_w) == (h, w, sh, sw)
+    # Planes (one channel of one image) go through in groups of about _GROUP_BYTES, so that a group's
+    # phases and running maximum stay in cache.
+    group = max(1, min(n * c, _GROUP_BYTES // (h * w * x.itemsize)))
+    size = group * hq * wq
+    margin = (kh - 1) // sh * wq + (kw - 1) // sw  # the farthest a run starts into its phase
+    phases = np.zeros(phases_h * phases_w * size + margin, dtype=x.dtype)
+    blocks = phases[: phases_h * phases_w * size].reshape(phases_h, phases_w, group, hq, wq)
+    best = np.empty(size, dtype=x.dtype)
+    where = np.empty(size, dtype=np.min_scalar_type(kh * kw - 1))
+    larger = np.empty(size, dtype=bool)
+    taps = np.empty(size, dtype=where.dtype)
+    runs = []
+    for tap in range(kh * kw):
+        r, q = divmod(tap, kw)
+        start = ((r % sh) * phases_w + q % sw) * size + (r // sh) * wq + q // sw
+        runs.append(phases[start : start + size])
+    out = np.empty((n, c, ho, wo), dtype=x.dtype)
+    argmax = np.empty(out.shape, dtype=where.dtype)
+    planes, out_planes, argmax_planes = (a.reshape(n * c, *a.shape[2:]) for a in (x, out, argmax))
+    for first in range(0, n * c, group):
+        chunk = planes[first : first + group]
+        g = len(chunk)  # the last group may be smaller: its tail of the buffers is left over, unused
+        if whole_cells:  # one transposing copy (the same as the loop below, faster)
+            blocks[:, :, :g] = chunk.reshape(g, hq, sh, wq, sw).transpose(2, 4, 0, 1, 3)
+        else:
+            for a in range(phases_h):
+                for b in range(phases_w):
+                    rows, cols = len(range(a, h, sh)), len(range(b, w, sw))
+                    blocks[a, b, :g, :rows, :cols] = chunk[:, a::sh, b::sw]
+        # Running maximum over the taps in row-major window order.
+        best[...] = runs[0]
+        where[...] = 0
         for tap in range(1, kh * kw):
-            values = image[..., tap // kw, tap % kw]
-            np.greater(values, best, out=larger)  # strictly: on a tie the first maximum stays (PyTorch)
-            np.maximum(best, values, out=best)
+            np.greater(runs[tap], best, out=larger)  # strictly: on a tie the first maximum stays (PyTorch)
+            np.maximum(best, runs[tap], out=best)
             # Taps only grow, so "tap where larger, else keep" is a maximum with larger * tap.
-            np.multiply(larger, argmax.dtype.type(tap), out=taps)
+            np.multiply(larger.view(np.uint8), where.dtype.type(tap), out=taps)
             np.maximum(where, taps, out=where)
-    cache = {"x_shape": x.shape, "kernel_size": (kh, kw), "stride": stride, "argmax": argmax}
+        out_planes[first : first + g] = best.reshape(group, hq, wq)[:g, :ho, :wo]
+        argmax_planes[first : first + g] = where.reshape(group, hq, wq)[:g, :ho, :wo]
+    cache = {"x_shape": x.shape, "kernel_size": (kh, kw), "stride": (sh, sw), "argmax": argmax}
     return out, cache
 
 
@@ -66,33 +104,17 @@ def maxpool2d_backward(dout, cache):
     kh, kw = cache["kernel_size"]
     sh, sw = cache["stride"]
     ho, wo = argmax.shape[2:]
-    if sh >= kh and sw >= kw:
-        return _route_disjoint(dout, argmax, (n, c, h, w), (kh, kw), (sh, sw))
-    # Overlapping windows: one pixel may receive several gradients, summed by bincount over the flat
-    # index of each window's maximum in the (N, C, H, W) array.
-    rows = np.arange(ho)[:, None] * sh + argmax // kw
-    cols = np.arange(wo) * sw + argmax % kw
-    planes = np.arange(n * c).reshape(n, c, 1, 1)
-    index = (planes * h + rows) * w + cols
+    # Where windows overlap, one pixel may receive several gradients: bincount sums them over the flat
+    # index of each window's maximum in the (N, C, H, W) array, the index of the window's first pixel
+    # plus the offset of its argmax tap. (Faster than routing tap by tap even when windows are disjoint.)
+    corners = (np.arange(ho)[:, None] * (sh * w) + np.arange(wo) * sw).ravel()
+    corners = (np.arange(n * c) * (h * w))[:, None] + corners
+    taps = np.arange(kh * kw)
+    offsets = taps // kw * w + taps % kw
+    index = offsets.take(argmax.reshape(n * c, ho * wo))
+    index += corners
     dx = np.bincount(index.ravel(), weights=dout.ravel(), minlength=n * c * h * w)
     return dx.reshape(n, c, h, w).astype(dout.dtype, copy=False)
-
-
-def _route_disjoint(dout, argmax, x_shape, kernel, stride):
-    """Backward pass when windows do not overlap: every input pixel gets at most one gradient, so
-    each tap writes ``dout`` where it was the maximum (0 elsewhere) into its strided view of dx."""
-    (kh, kw), (sh, sw) = kernel, stride
-    ho, wo = argmax.shape[2:]
-    dx = np.zeros(x_shape, dtype=dout.dtype)
-    chosen = np.empty(argmax.shape[1:], dtype=bool)
-    routed = np.empty(argmax.shape[1:], dtype=dout.dtype)
-    for grad, where, image in zip(dout, argmax, dx, strict=True):  # one image at a time, in cache
-        for tap in range(kh * kw):
-            r, q = divmod(tap, kw)
-            np.equal(where, tap, out=chosen)
-            np.multiply(grad, chosen, out=routed)
-            image[:, r : r + sh * (ho - 1) + 1 : sh, q : q + sw * (wo - 1) + 1 : sw] = routed
-    return dx
 
 
 def avgpool2d(x, kernel_size, stride=None):

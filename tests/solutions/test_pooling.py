@@ -137,13 +137,30 @@ def test_maxpool_backward_numerical_gradient(shape, kernel_size, stride):
     np.testing.assert_allclose(maxpool2d_backward(dout, cache), numerical, rtol=1e-8, atol=1e-9)
 
 
-def test_maxpool_random_floats_bigger_input():
+@pytest.mark.parametrize(
+    ("shape", "kernel_size", "stride"),
+    [
+        ((4, 8, 32, 32), 3, 2),
+        # More than one group of planes (about 2 MiB each), the last one short; the width is not a whole
+        # number of strides, then it is.
+        ((3, 67, 40, 41), 3, 2),
+        ((3, 67, 40, 40), 2, 2),
+        ((2, 70, 41, 43), (3, 2), (2, 3)),
+    ],
+)
+def test_maxpool_random_floats_bigger_input(shape, kernel_size, stride):
     rng = np.random.default_rng(3)
-    x, dout = rng.normal(size=(4, 8, 32, 32)), rng.normal(size=(4, 8, 15, 15))
-    out, cache = maxpool2d_forward(x, 3, 2)
-    expected_out, _, expected_dx = torch_maxpool(x, 3, 2, dout)
+    x = rng.normal(size=shape)
+    out, cache = maxpool2d_forward(x, kernel_size, stride)
+    dout = rng.normal(size=out.shape)
+    expected_out, expected_indices, expected_dx = torch_maxpool(x, kernel_size, stride, dout)
     np.testing.assert_array_equal(out, expected_out)
     np.testing.assert_allclose(maxpool2d_backward(dout, cache), expected_dx, rtol=1e-12, atol=0)
+    kh, kw = as_pair(kernel_size)
+    sh, sw = as_pair(stride)
+    rows = np.arange(out.shape[2])[:, None] * sh + cache["argmax"] // kw
+    cols = np.arange(out.shape[3]) * sw + cache["argmax"] % kw
+    np.testing.assert_array_equal(rows * shape[3] + cols, expected_indices)
 
 
 @settings(SETTINGS, max_examples=100)
