@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
-from . import _checks
+from . import _checks, _scratch
 
 
 def _windows(x, kernel_hw, stride):
@@ -43,11 +43,19 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
         out = _conv2d_stride1_rows(x, weight, ph, pw)
     else:
         # im2col: gather the windows into (N, C*kh*kw, Ho*Wo) columns (the only copy), then one matmul.
+        # Both temporaries live in scratch buffers that stay allocated between calls (see _scratch).
         if ph or pw:
-            x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+            n, _, h, w = x.shape
+            padded = _scratch.buffer("conv2d.padded", (n, c, h + 2 * ph, w + 2 * pw), x.dtype)
+            padded[:, :, :ph] = padded[:, :, ph + h :] = 0
+            padded[:, :, ph : ph + h, :pw] = padded[:, :, ph : ph + h, pw + w :] = 0
+            padded[:, :, ph : ph + h, pw : pw + w] = x
+            x = padded
         windows = _windows(x, (kh, kw), (sh, sw))
         n, _, ho, wo = windows.shape[:4]
-        columns = windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
+        columns = _scratch.buffer("conv2d.columns", (n, c, kh, kw, ho, wo), x.dtype)
+        columns[...] = windows.transpose(0, 1, 4, 5, 2, 3)
+        columns = columns.reshape(n, c * kh * kw, ho * wo)
         out = (weight.reshape(f, c * kh * kw) @ columns).reshape(n, f, ho, wo)
     if bias is not None:
         out += bias[:, None, None]
@@ -71,9 +79,13 @@ def _conv2d_stride1_rows(x, weight, ph, pw):
     f, _, kh, kw = weight.shape
     ho, wo = h + 2 * ph - kh + 1, w + 2 * pw - kw + 1
     front, back = pw, max(0, kw - 1 - pw)  # the first and last taps read this far before/after the image
-    flat = np.zeros((n, c, front + (h + 2 * ph) * wo + back), dtype=x.dtype)
-    body = flat[:, :, front + ph * wo : front + (ph + h) * wo].reshape(n, c, h, wo)
-    body[..., :w] = x  # rows Wo wide: any columns beyond the image's W stay zero
+    top, bottom = front + ph * wo, front + (ph + h) * wo  # where the image's rows begin and end
+    flat = _scratch.buffer("conv2d.flat", (n, c, bottom + ph * wo + back), x.dtype)
+    flat[:, :, :top] = 0  # the margin and the zero rows of the padding, above and below
+    flat[:, :, bottom:] = 0
+    body = flat[:, :, top:bottom].reshape(n, c, h, wo)
+    body[..., :w] = x  # rows Wo wide: any columns beyond the image's W are zeros
+    body[..., w:] = 0
     s_n, s_c, s_1 = flat.strides
     runs = as_strided(flat, (n, c, kh, kw, ho * wo), (s_n, s_c, wo * s_1, s_1, s_1), writeable=False)
     matrix = weight.reshape(f, c * kh * kw)
@@ -82,7 +94,8 @@ def _conv2d_stride1_rows(x, weight, ph, pw):
     # copy and the matmul, where columns for the whole batch would go out to memory and back.
     per_image = c * kh * kw * ho * wo * x.itemsize
     batch = max(1, min(n, _COLUMNS_BYTES // per_image))
-    buffer = np.empty((batch, c, kh, kw, ho, wo), dtype=x.dtype)
+    # The flat image and the columns live in scratch buffers that stay allocated between calls (see _scratch).
+    buffer = _scratch.buffer("conv2d.columns", (batch, c, kh, kw, ho, wo), x.dtype)
     for start in range(0, n, batch):
         stop = min(n, start + batch)
         columns = buffer[: stop - start]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from . import _checks
-
+from . import _checks, _scratch
 
 _GROUP_BYTES = 1 << 21
 
@@ -38,21 +37,24 @@ def maxpool2d_forward(x, kernel_size, stride=None):
     # rows. So each image is first split into its stride phases: phase (a, b) holds the pixels
     # x[a::sh, b::sw], as a (C, hq, wq) block. The pixels that tap (r, q) reads for all outputs are then one
     # contiguous run of a phase, read as rows wq wide: outputs in columns wo .. wq-1 read the
-    # neighbouring row (or zero padding), and are cropped at the end.
+    # neighbouring row (or padding), and are cropped at the end.
     hq, wq = -(-h // sh), -(-w // sw)
     phases_h, phases_w = min(sh, kh), min(sw, kw)  # phases no tap reads are left out
     whole_cells = (hq * sh, wq * sw, phases_h, phases_w) == (h, w, sh, sw)
-    # Planes (one channel of one image) go through in groups of about _GROUP_BYTES, so that a group's
-    # phases and running maximum stay in cache.
+    # Planes (one channel of one image) go through in groups of about _GROUP_BYTES: few enough numpy
+    # calls that their overhead is small, a group small enough to stay in cache. The temporaries live in
+    # scratch buffers that stay allocated between calls (see _scratch).
     group = max(1, min(n * c, _GROUP_BYTES // (h * w * x.itemsize)))
     size = group * hq * wq
     margin = (kh - 1) // sh * wq + (kw - 1) // sw  # the farthest a run starts into its phase
-    phases = np.zeros(phases_h * phases_w * size + margin, dtype=x.dtype)
+    phases = _scratch.buffer("maxpool.phases", phases_h * phases_w * size + margin, x.dtype)
+    # Whatever an earlier call left in the padding of short phases and in the margin after the last one
+    # stays there: only outputs that are cropped away read it.
     blocks = phases[: phases_h * phases_w * size].reshape(phases_h, phases_w, group, hq, wq)
-    best = np.empty(size, dtype=x.dtype)
-    where = np.empty(size, dtype=np.min_scalar_type(kh * kw - 1))
-    larger = np.empty(size, dtype=bool)
-    taps = np.empty(size, dtype=where.dtype)
+    best = _scratch.buffer("maxpool.best", size, x.dtype)
+    where = _scratch.buffer("maxpool.where", size, np.min_scalar_type(kh * kw - 1))
+    larger = _scratch.buffer("maxpool.larger", size, bool)
+    taps = _scratch.buffer("maxpool.taps", size, where.dtype)
     runs = []
     for tap in range(kh * kw):
         r, q = divmod(tap, kw)
@@ -107,12 +109,12 @@ def maxpool2d_backward(dout, cache):
     # Where windows overlap, one pixel may receive several gradients: bincount sums them over the flat
     # index of each window's maximum in the (N, C, H, W) array, the index of the window's first pixel
     # plus the offset of its argmax tap. (Faster than routing tap by tap even when windows are disjoint.)
-    corners = (np.arange(ho)[:, None] * (sh * w) + np.arange(wo) * sw).ravel()
-    corners = (np.arange(n * c) * (h * w))[:, None] + corners
     taps = np.arange(kh * kw)
     offsets = taps // kw * w + taps % kw
-    index = offsets.take(argmax.reshape(n * c, ho * wo))
-    index += corners
+    index = _scratch.buffer("maxpool.index", (n * c, ho * wo), np.intp)
+    offsets.take(argmax.reshape(n * c, ho * wo), out=index)
+    index += (np.arange(ho)[:, None] * (sh * w) + np.arange(wo) * sw).ravel()  # the corner in its plane
+    index += (np.arange(n * c) * (h * w))[:, None]  # the plane
     dx = np.bincount(index.ravel(), weights=dout.ravel(), minlength=n * c * h * w)
     return dx.reshape(n, c, h, w).astype(dout.dtype, copy=False)
 
