@@ -42,27 +42,43 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     elif (sh, sw) == (1, 1) and 2 * pw >= kw - 1:
         out = _conv2d_stride1_rows(x, weight, ph, pw)
     else:
-        # im2col: gather the windows into (N, C*kh*kw, Ho*Wo) columns (the only copy), then one matmul.
-        # Both temporaries live in scratch buffers that stay allocated between calls (see _scratch).
-        if ph or pw:
-            n, _, h, w = x.shape
-            padded = _scratch.buffer("conv2d.padded", (n, c, h + 2 * ph, w + 2 * pw), x.dtype)
-            padded[:, :, :ph] = padded[:, :, ph + h :] = 0
-            padded[:, :, ph : ph + h, :pw] = padded[:, :, ph : ph + h, pw + w :] = 0
-            padded[:, :, ph : ph + h, pw : pw + w] = x
-            x = padded
-        windows = _windows(x, (kh, kw), (sh, sw))
-        n, _, ho, wo = windows.shape[:4]
-        columns = _scratch.buffer("conv2d.columns", (n, c, kh, kw, ho, wo), x.dtype)
-        columns[...] = windows.transpose(0, 1, 4, 5, 2, 3)
-        columns = columns.reshape(n, c * kh * kw, ho * wo)
-        out = (weight.reshape(f, c * kh * kw) @ columns).reshape(n, f, ho, wo)
+        out = _conv2d_im2col(x, weight, (sh, sw), (ph, pw))
     if bias is not None:
         out += bias[:, None, None]
     return out
 
 
 _COLUMNS_BYTES = 1 << 20  # the stride-1 path builds columns for this many bytes of images at a time
+_GATHER_BYTES = 1 << 22  # the general path gathers columns for this many bytes of output rows at a time
+
+
+def _conv2d_im2col(x, weight, stride, padding):
+    """conv2d by im2col: the windows of a few output rows gathered into columns (C*kh*kw, rows*Wo), then
+    one matmul writes those rows of the output. Chunks of about _GATHER_BYTES of columns, through one
+    buffer, so that the copy and the matmul meet in cache."""
+    n, c, h, w = x.shape
+    f, _, kh, kw = weight.shape
+    (ph, pw), k = padding, c * kh * kw
+    # The padded image and the columns live in scratch buffers that stay allocated between calls.
+    if ph or pw:
+        padded = _scratch.buffer("conv2d.padded", (n, c, h + 2 * ph, w + 2 * pw), x.dtype)
+        padded[:, :, :ph] = padded[:, :, ph + h :] = 0
+        padded[:, :, ph : ph + h, :pw] = padded[:, :, ph : ph + h, pw + w :] = 0
+        padded[:, :, ph : ph + h, pw : pw + w] = x
+        x = padded
+    windows = _windows(x, (kh, kw), stride)  # (N, C, Ho, Wo, kh, kw)
+    ho, wo = windows.shape[2:4]
+    rows = max(1, min(ho, _GATHER_BYTES // (k * wo * x.itemsize)))
+    buffer = _scratch.buffer("conv2d.columns", k * rows * wo, x.dtype)
+    matrix = weight.reshape(f, k)
+    out = np.empty((n, f, ho * wo), dtype=x.dtype)
+    for image, out_image in zip(windows, out, strict=True):
+        for top in range(0, ho, rows):
+            bottom = min(ho, top + rows)
+            columns = buffer[: k * (bottom - top) * wo].reshape(c, kh, kw, bottom - top, wo)
+            columns[...] = image[:, top:bottom].transpose(0, 3, 4, 1, 2)
+            np.matmul(matrix, columns.reshape(k, -1), out=out_image[:, top * wo : bottom * wo])
+    return out.reshape(n, f, ho, wo)
 
 
 def _conv2d_stride1_rows(x, weight, ph, pw):

@@ -34,10 +34,11 @@ def maxpool2d_forward(x, kernel_size, stride=None):
     n, c, h, w = x.shape
     ho, wo = windows.shape[2:4]
     # The taps of a window read pixels `stride` apart, and numpy is slow on such strided views with short
-    # rows. So each image is first split into its stride phases: phase (a, b) holds the pixels
-    # x[a::sh, b::sw], as a (C, hq, wq) block. The pixels that tap (r, q) reads for all outputs are then one
-    # contiguous run of a phase, read as rows wq wide: outputs in columns wo .. wq-1 read the
-    # neighbouring row (or padding), and are cropped at the end.
+    # rows. So the image planes are first split into their stride phases: phase (a, b) of a plane holds its
+    # pixels [a::sh, b::sw], (hq, wq) of them, and the phase's planes follow one another. The pixels that
+    # tap (r, q) reads for all outputs of all planes are then one contiguous run of a phase, read as rows
+    # wq wide: outputs in columns wo .. wq-1 (and rows ho .. hq-1) read the next row (or padding), and
+    # are cropped at the end.
     hq, wq = -(-h // sh), -(-w // sw)
     phases_h, phases_w = min(sh, kh), min(sw, kw)  # phases no tap reads are left out
     whole_cells = (hq * sh, wq * sw, phases_h, phases_w) == (h, w, sh, sw)

@@ -93,6 +93,8 @@ def test_conv2d_integers_give_float64(problem):
         ((1, 2, 6, 1), (3, 2, 1, 7), 1, (0, 3)),
         # a batch whose columns take several passes through the buffer, the last one short
         ((37, 3, 20, 20), (4, 3, 3, 3), 1, 1),
+        # strided: output rows gathered in chunks (34, 34, 6 rows), the last one short
+        ((2, 8, 150, 151), (4, 8, 5, 5), 2, 1),
     ],
 )
 def test_conv2d_random_floats_match_torch_and_inputs_not_modified(x_shape, w_shape, stride, padding):
