@@ -96,6 +96,7 @@ def _conv2d_stride1_rows(x, weight, ph, pw):
     ho, wo = h + 2 * ph - kh + 1, w + 2 * pw - kw + 1
     front, back = pw, max(0, kw - 1 - pw)  # the first and last taps read this far before/after the image
     top, bottom = front + ph * wo, front + (ph + h) * wo  # where the image's rows begin and end
+    # The flat image and the columns live in scratch buffers that stay allocated between calls (see _scratch).
     flat = _scratch.buffer("conv2d.flat", (n, c, bottom + ph * wo + back), x.dtype)
     flat[:, :, :top] = 0  # the margin and the zero rows of the padding, above and below
     flat[:, :, bottom:] = 0
@@ -110,7 +111,6 @@ def _conv2d_stride1_rows(x, weight, ph, pw):
     # copy and the matmul, where columns for the whole batch would go out to memory and back.
     per_image = c * kh * kw * ho * wo * x.itemsize
     batch = max(1, min(n, _COLUMNS_BYTES // per_image))
-    # The flat image and the columns live in scratch buffers that stay allocated between calls (see _scratch).
     buffer = _scratch.buffer("conv2d.columns", (batch, c, kh, kw, ho, wo), x.dtype)
     for start in range(0, n, batch):
         stop = min(n, start + batch)

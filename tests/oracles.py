@@ -35,3 +35,22 @@ def int_or_pair(low, high):
 
 def as_pair(v):
     return v if isinstance(v, tuple) else (v, v)
+
+
+def torch_conv2d(x, weight, bias=None, stride=1, padding=0):
+    """``torch.nn.functional.conv2d`` in float64, as a numpy array."""
+    import torch.nn.functional as F
+
+    bias = None if bias is None else tensor(bias)
+    return F.conv2d(tensor(x), tensor(weight), bias, stride=stride, padding=padding).numpy()
+
+
+def torch_maxpool(x, kernel_size, stride, dout):
+    """PyTorch's max pooling in float64: the output, the indices (flat in each H x W plane) and the input
+    gradient for ``dout`` (autograd sends it to the first maximum of each window)."""
+    import torch.nn.functional as F
+
+    xt = tensor(x, requires_grad=True)
+    out, indices = F.max_pool2d(xt, kernel_size, stride, return_indices=True)
+    out.backward(tensor(dout))
+    return out.detach().numpy(), indices.numpy(), xt.grad.numpy()

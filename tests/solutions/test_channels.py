@@ -9,17 +9,12 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from oracles import arrays, as_pair, int_or_pair, oracle_settings, tensor
+from oracles import arrays, as_pair, int_or_pair, oracle_settings, tensor, torch_conv2d
 
 from solutions import conv2d, locally_connected2d, tile_weights
 
 torch.set_num_threads(1)
 SETTINGS = oracle_settings(60)
-
-
-def torch_conv2d(x, weight, bias=None, stride=1, padding=0):
-    bias = None if bias is None else tensor(bias)
-    return F.conv2d(tensor(x), tensor(weight), bias, stride=stride, padding=padding).numpy()
 
 
 def assert_close(actual, expected, dtype=np.float64):

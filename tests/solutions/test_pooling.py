@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from oracles import EIGHTHS, as_pair, int_or_pair, oracle_settings, tensor
+from oracles import EIGHTHS, as_pair, int_or_pair, oracle_settings, tensor, torch_maxpool
 
 from solutions import avgpool2d, maxpool2d_backward, maxpool2d_forward
 
@@ -37,12 +37,13 @@ def problems(draw, dtype=np.float64, elements=EIGHTHS):
 TIES = problems(elements=st.integers(-2, 2).map(float))
 
 
-def torch_maxpool(x, kernel_size, stride, dout):
-    """PyTorch's forward output, indices (flat in each H x W plane) and input gradient for ``dout``."""
-    xt = tensor(x, requires_grad=True)
-    out, indices = F.max_pool2d(xt, kernel_size, stride, return_indices=True)
-    out.backward(tensor(dout))
-    return out.detach().numpy(), indices.numpy(), xt.grad.numpy()
+def plane_index(argmax, kernel_size, stride, width):
+    """The cache's argmax as PyTorch's indices: flat positions in each H x W plane."""
+    kw = as_pair(kernel_size)[1]
+    sh, sw = as_pair(kernel_size if stride is None else stride)
+    rows = np.arange(argmax.shape[2])[:, None] * sh + argmax // kw
+    cols = np.arange(argmax.shape[3]) * sw + argmax % kw
+    return rows * width + cols
 
 
 def check_maxpool(problem, dtype=np.float64):
@@ -79,11 +80,8 @@ def test_cache_argmax_is_the_first_maximum_like_torch(problem):
     _, cache = maxpool2d_forward(x, kernel_size, stride)
     _, torch_indices, _ = torch_maxpool(x, kernel_size, stride, dout)
     (kh, kw), argmax = as_pair(kernel_size), cache["argmax"]
-    sh, sw = as_pair(kernel_size if stride is None else stride)
-    rows = np.arange(argmax.shape[2])[:, None] * sh + argmax // kw
-    cols = np.arange(argmax.shape[3]) * sw + argmax % kw
     assert argmax.min() >= 0 and argmax.max() < kh * kw
-    np.testing.assert_array_equal(rows * x.shape[3] + cols, torch_indices)
+    np.testing.assert_array_equal(plane_index(argmax, kernel_size, stride, x.shape[3]), torch_indices)
 
 
 @SETTINGS
@@ -156,11 +154,9 @@ def test_maxpool_random_floats_bigger_input(shape, kernel_size, stride):
     expected_out, expected_indices, expected_dx = torch_maxpool(x, kernel_size, stride, dout)
     np.testing.assert_array_equal(out, expected_out)
     np.testing.assert_allclose(maxpool2d_backward(dout, cache), expected_dx, rtol=1e-12, atol=0)
-    kh, kw = as_pair(kernel_size)
-    sh, sw = as_pair(stride)
-    rows = np.arange(out.shape[2])[:, None] * sh + cache["argmax"] // kw
-    cols = np.arange(out.shape[3]) * sw + cache["argmax"] % kw
-    np.testing.assert_array_equal(rows * shape[3] + cols, expected_indices)
+    np.testing.assert_array_equal(
+        plane_index(cache["argmax"], kernel_size, stride, shape[3]), expected_indices
+    )
 
 
 @settings(SETTINGS, max_examples=100)
