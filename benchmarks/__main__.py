@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,21 +86,36 @@ def main(*, smoke: bool = False, output: str | Path = ROOT / "_build" / "bench")
     runs, factor = (1, 8) if smoke else (11, 1)
     info = header()
     print("\n".join(f"{k:>7}: {v}" for k, v in info.items()), flush=True)
-    rows = (
-        kernels.conv_rows(runs, factor) + kernels.pool_rows(runs, factor) + kernels.other_rows(runs, factor)
+    sections = {}
+
+    def timed(name, fn, *args, **kwargs):
+        start = time.perf_counter()
+        result = fn(*args, **kwargs)
+        sections[name] = round(time.perf_counter() - start, 1)
+        print(f"  {name}: {sections[name]} s", flush=True)
+        return result
+
+    rows = timed("conv2d", kernels.conv_rows, runs, factor)
+    rows += timed("max pooling", kernels.pool_rows, runs, factor)
+    rows += timed("other layers", kernels.other_rows, runs, factor)
+    conv_scaling = timed(
+        "conv2d scaling", kernels.scaling_rows, runs, (16, 32) if smoke else (32, 64, 128, 256, 512)
     )
-    conv_scaling = kernels.scaling_rows(runs, (16, 32) if smoke else (32, 64, 128, 256, 512))
-    class_rows, class_scaling = grading.class_rows(
-        sizes=(2,) if smoke else (10, 30, 100), peer_size=2 if smoke else 30
+    class_rows, class_scaling = timed(
+        "class grading",
+        grading.class_rows,
+        sizes=(2,) if smoke else (10, 30, 100),
+        peer_size=2 if smoke else 30,
     )
     rows += class_rows
     if not smoke:
-        rows += grading.book_rows()
+        rows += timed("book", grading.book_rows)
     print(table(rows))
     document = {
         "header": info,
         "rows": [r.as_dict() for r in rows],
         "scaling": {"conv2d": conv_scaling, "grading": class_scaling},
+        "section_seconds": sections,
     }
     output.mkdir(parents=True, exist_ok=True)
     (output / "results.json").write_text(json.dumps(document, indent=2))
