@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import html as html_lib
 import json
+import os
 import re
 from html.parser import HTMLParser
 
+import nbformat
 import pytest
 from helpers import chapters_in_toc
 from test_course_layout import secret_lines
+
+from autograder import book
 
 pytestmark = pytest.mark.slow
 
@@ -81,3 +86,23 @@ def test_site_works_offline(site):
                 assert target.exists(), f"{page.relative_to(html)} links to missing {url}"
     assert (html / "mathjax" / "tex-mml-chtml.js").stat().st_size > 100_000
     assert (html / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
+
+
+def test_notebooks_run_one_kernel_per_core_cached_and_leave_nothing_open(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    code = "import os, time\nstart = time.time()\ntime.sleep(1.5)\nprint(start, time.time(), os.getpid())"
+    sources = []
+    for i in range(3):
+        path = tmp_path / f"nb{i}" / f"nb{i}.ipynb"
+        path.parent.mkdir()
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code + f"  # {i}")]), path)
+        sources.append(path)
+    executed = book.execute(sources, tmp_path / "cache")
+    lines = [nb.cells[0].outputs[0].text.split() for nb in executed]
+    spans = [(float(start), float(end)) for start, end, _ in lines]
+    assert len({pid for *_, pid in lines}) == 3, "one kernel per notebook"
+    at_once = max(sum(s <= start < e for s, e in spans) for start, _ in spans)
+    assert at_once == 2, spans  # two kernels side by side, never three
+    again = book.execute(sources, tmp_path / "cache")
+    assert [nb.cells[0].outputs for nb in again] == [nb.cells[0].outputs for nb in executed], "from the cache"
+    gc.collect()  # an event loop or socket left open would be reported now, and warnings are errors
