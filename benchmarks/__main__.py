@@ -67,9 +67,12 @@ def plot(conv_scaling, class_scaling, path: Path) -> None:
     a.set(title="conv2d, 8->16 channels, 3x3", xlabel="pixels per image", ylabel="seconds")
     a.legend()
     subs = [r["submissions"] for r in class_scaling]
-    b.loglog(subs, [r["seconds"] for r in class_scaling], "o-", color="#55A868", label="autograder --jobs 2")
-    b.set(title="grading a class (chapter 01)", xlabel="submissions", ylabel="seconds")
-    b.legend()
+    b.loglog(subs, [r["seconds"] for r in class_scaling], "o-", color="#4C72B0", label="autograder --jobs 2")
+    peer = [(r["submissions"], r["nbgrader_seconds"]) for r in class_scaling if "nbgrader_seconds" in r]
+    if peer:
+        b.loglog(*zip(*peer, strict=True), "s", color="#DD8452", label="nbgrader autograde")
+    b.set(title="grading a class (chapter 01), ours vs nbgrader", xlabel="submissions", ylabel="seconds")
+    b.legend(loc="lower right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=96)

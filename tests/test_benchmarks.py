@@ -29,3 +29,12 @@ def test_every_benchmark_runs_and_reports(tmp_path):
         assert row["ours"]["median"] > 0 and (row["peer"] is None or row["peer"]["median"] > 0)
     assert json.loads((tmp_path / "results.json").read_text())["header"]["blas"]
     assert (tmp_path / "scaling.png").stat().st_size > 1000
+    assert set(document["section_seconds"]) == {
+        "conv2d",
+        "max pooling",
+        "other layers",
+        "conv2d scaling",
+        "class grading",
+    }, "every section timed (the book is left out of smoke runs)"
+    grading = document["scaling"]["grading"]
+    assert [r["submissions"] for r in grading if r.get("nbgrader_seconds", 0) > 0] == [2], "the peer's point"
