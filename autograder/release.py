@@ -2,9 +2,9 @@
 
 nbgrader's ``generate_assignment`` replaces every solution block by a stub, removes hidden tests,
 clears outputs, locks the test cells and records the assignment in the gradebook. It shells out to
-``alembic`` when it creates a gradebook, so the venv's ``bin/`` is put on ``PATH``. Importing nbgrader
-takes ~5 s, so one child process generates every chapter that needs it (7 chapters: ~8 s, against
-~40 s for one ``nbgrader generate_assignment`` command per chapter).
+``alembic`` when it creates a gradebook, so the venv's ``bin/`` is put on ``PATH``. Starting nbgrader
+costs more than generating a notebook, so one child process generates every chapter that needs it
+(7 chapters, measured here: 3.1 s, against 13.9 s for one ``nbgrader generate_assignment`` per chapter).
 """
 
 from __future__ import annotations
