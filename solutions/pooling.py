@@ -61,6 +61,10 @@ def maxpool2d_forward(x, kernel_size, stride=None):
         r, q = divmod(tap, kw)
         start = ((r % sh) * phases_w + q % sw) * size + (r // sh) * wq + q // sw
         runs.append(phases[start : start + size])
+    # (phase, rows, columns) of each phase a tap reads, for the copy below when the image is not whole cells
+    pieces = [
+        ((a, b), len(range(a, h, sh)), len(range(b, w, sw))) for a in range(phases_h) for b in range(phases_w)
+    ]
     out = np.empty((n, c, ho, wo), dtype=x.dtype)
     argmax = np.empty(out.shape, dtype=where.dtype)
     planes, out_planes, argmax_planes = (a.reshape(n * c, *a.shape[2:]) for a in (x, out, argmax))
@@ -70,10 +74,8 @@ def maxpool2d_forward(x, kernel_size, stride=None):
         if whole_cells:  # one transposing copy (the same as the loop below, faster)
             blocks[:, :, :g] = chunk.reshape(g, hq, sh, wq, sw).transpose(2, 4, 0, 1, 3)
         else:
-            for a in range(phases_h):
-                for b in range(phases_w):
-                    rows, cols = len(range(a, h, sh)), len(range(b, w, sw))
-                    blocks[a, b, :g, :rows, :cols] = chunk[:, a::sh, b::sw]
+            for (a, b), rows, cols in pieces:
+                blocks[a, b, :g, :rows, :cols] = chunk[:, a::sh, b::sw]
         # Running maximum over the taps in row-major window order.
         best[...] = runs[0]
         where[...] = 0
