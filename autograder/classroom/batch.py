@@ -1,22 +1,24 @@
 """Grade a whole class: ``python -m autograder grade submitted/ --jobs N``.
 
 Submissions follow nbgrader's layout, ``submitted/<student>/<chapter>/<chapter>.ipynb``. They are
-graded in parallel, each in its own sandbox; results are recorded one submission at a time as they
-arrive (gradebook and ledger in one transaction, then the student's HTML feedback), so an
-interrupted run loses nothing and a re-run grades only what is new or changed. ``grades.csv`` is
-rewritten from the gradebook at the end.
+graded in parallel, each in its own sandbox, in local processes or on the workers of a Dask cluster
+(``--scheduler tcp://host:8786``, see :mod:`autograder.classroom.cluster`); the judge and the
+gradebook stay here. Results are recorded one submission at a time as they arrive (gradebook and
+ledger in one transaction, then the student's HTML feedback), so an interrupted run loses nothing
+and a re-run grades only what is new or changed. Late penalties (:mod:`autograder.classroom.late`)
+are applied as each grade is recorded. ``grades.csv`` is rewritten from the gradebook at the end.
 """
 
 from __future__ import annotations
 
 import sys
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
-from autograder.classroom import export
+from autograder.classroom import cluster, export, late
 from autograder.classroom.gradebook import Book, digest
 from autograder.engine import exercises, grade, sandbox
 
@@ -33,6 +35,7 @@ class Summary:
     graded: list[Item] = field(default_factory=list)
     skipped: list[Item] = field(default_factory=list)
     failed: list[tuple[Item, str]] = field(default_factory=list)
+    repenalised: list[Item] = field(default_factory=list)  # unchanged, but their lateness changed
     csv: Path | None = None
 
 
@@ -50,12 +53,48 @@ def discover(submitted: Path) -> list[Item]:
     return items
 
 
-def _grade(item: Item, limits: sandbox.Limits) -> dict:
+def _prepare(item: Item) -> grade.Prepared | dict:
     if not item.notebook.exists():
         return grade.not_gradable(
             item.notebook, f"No notebook was submitted for {item.chapter}.", item.chapter
         )
-    return grade.grade_notebook(item.notebook, limits=limits)
+    return grade.prepare(item.notebook)
+
+
+def _runs(todo, pool: Executor, window: int, limits: sandbox.Limits, isolate: bool):
+    """``(item, key, prepared, outcome)`` as each sandboxed run finishes, at most ``window`` submitted
+    at once. ``outcome`` is the run's packed result files, an exception from the executor, or None for
+    a file that could not be prepared (``prepared`` is then its results document). Stops the whole
+    run, cancelling what is queued, if a machine cannot grade at all."""
+    queue, waiting = iter(todo), {}
+    while True:
+        for item, key in queue:
+            prepared = _prepare(item)
+            if isinstance(prepared, dict):
+                yield item, key, prepared, None
+                continue
+            args = (prepared.job, prepared.arrays, limits, isolate, cluster.RUNNER_DIGEST)
+            waiting[pool.submit(cluster.run_job, *args)] = (item, key, prepared)
+            if len(waiting) >= window:
+                break
+        if not waiting:
+            return
+        finished, _ = wait(waiting, return_when=FIRST_COMPLETED)
+        for future in finished:
+            item, key, prepared = waiting.pop(future)
+            try:
+                outcome = future.result()
+            except (cluster.WorkerSetupError, ImportError) as exc:
+                for other in waiting:
+                    other.cancel()
+                raise cluster.ClusterError(f"grading stopped: {exc}") from exc
+            except Exception as exc:  # noqa: BLE001 - e.g. a worker lost three times: this submission only
+                outcome = exc
+            yield item, key, prepared, outcome
+
+
+def _lateness(rules: late.Deadlines, item: Item) -> late.Lateness:
+    return late.assess(rules, item.student, item.chapter, *late.read_timestamp(item.notebook.parent))
 
 
 def main(
@@ -68,31 +107,56 @@ def main(
     timeout: float = 60.0,
     memory_mb: int = 2048,
     progress: bool = True,
+    scheduler: str | None = None,
+    process_isolation: bool = False,
+    deadlines: str | Path | None = None,
 ) -> Summary:
-    """Grade every submission under ``submitted`` that is new or changed since the last run."""
+    """Grade every submission under ``submitted`` that is new or changed since the last run.
+
+    The sandboxed runs happen in ``jobs`` local processes, or on the workers of the Dask cluster
+    whose scheduler is at ``scheduler`` (``tcp://host:8786``); ``process_isolation`` runs them without
+    bubblewrap where it cannot run (every result says so). Late penalties follow ``deadlines``
+    (default: ``deadlines.toml`` beside ``submitted/``, if there is one); a re-run applies changed
+    due dates or extensions to recorded grades without grading again."""
     submitted = Path(submitted).resolve()
     root = submitted.parent
     db = db or f"sqlite:///{root / 'gradebook.db'}"
     csv_path = Path(csv_path or root / "grades.csv")
     feedback = Path(feedback or root / "feedback")
     limits = sandbox.Limits(wall_seconds=timeout, memory_mb=memory_mb)
+    isolate = not process_isolation
+    if deadlines is None and (root / "deadlines.toml").exists():
+        deadlines = root / "deadlines.toml"
+    rules = late.load(deadlines) if deadlines is not None else None
     summary = Summary()
     with Book(db) as book:
         done = book.recorded()
+        recorded = {(r.student, r.chapter): r.results for r in book.rows()} if rules else {}
         todo = []
         for item in discover(submitted):
             key = digest(item.notebook, item.chapter)
-            if done.get((item.student, item.chapter)) == key:
-                summary.skipped.append(item)
-            else:
+            if done.get((item.student, item.chapter)) != key:
                 todo.append((item, key))
+                continue
+            summary.skipped.append(item)
+            if rules:  # the due dates or extensions may have changed since it was graded
+                results = recorded[(item.student, item.chapter)]
+                updated = late.apply(results, _lateness(rules, item))
+                if updated.get("late") != results.get("late"):
+                    book.record(item.student, item.chapter, key, updated)
+                    summary.repenalised.append(item)
         bar = tqdm(total=len(todo), desc="grading", unit="notebook", disable=not progress, file=sys.stderr)
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(_grade, item, limits): (item, key) for item, key in todo}
-            for future in as_completed(futures):
-                item, key = futures[future]
+        with cluster.executor(jobs, scheduler) as (pool, window):
+            for item, key, prepared, outcome in _runs(todo, pool, window, limits, isolate):
                 try:
-                    results = future.result()
+                    if isinstance(outcome, Exception):
+                        raise outcome
+                    if outcome is None:
+                        results = prepared
+                    else:
+                        results = grade.finish(prepared, cluster.unpack(outcome), limits, isolate=isolate)
+                    if rules:
+                        results = late.apply(results, _lateness(rules, item))
                     book.record(item.student, item.chapter, key, results)
                 except Exception as exc:  # noqa: BLE001 - one submission never stops the class
                     summary.failed.append((item, f"{type(exc).__name__}: {exc}"))

@@ -105,16 +105,18 @@ class Lateness:
     """How late one submission was, and what that costs."""
 
     submitted_at: datetime | None
-    due: datetime | None
+    due: datetime | None  # the student's, extension included
     days_late: int
     percent: float
     note: str
+    chapter_due: datetime | None = None  # the chapter's, for everyone
 
     def as_dict(self, raw_score: float) -> dict:
         penalty = round(raw_score * self.percent / 100, 2)
         return {
             "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
             "due": self.due.isoformat() if self.due else None,
+            "chapter_due": self.chapter_due.isoformat() if self.chapter_due else None,
             "days_late": self.days_late,
             "percent": self.percent,
             "raw_score": raw_score,
@@ -180,17 +182,16 @@ def read_timestamp(folder: Path) -> tuple[datetime | None, str]:
 def assess(deadlines: Deadlines, student: str, chapter: str, submitted_at: datetime | None, note: str = ""):
     """The lateness of one submission (``note`` explains a missing submission time)."""
     due, ext_note = deadlines.due_for(student, chapter)
+    chapter_due = deadlines.due.get(chapter)
     notes = [n for n in (note, ext_note) if n]
-    if due is None or submitted_at is None or deadlines.policy.kind == "none":
-        return Lateness(submitted_at, due, 0, 0.0, "; ".join(notes))
-    late_by = submitted_at - due
-    if late_by <= deadlines.policy.grace:
-        return Lateness(submitted_at, due, 0, 0.0, "; ".join(notes))
+    late_by = submitted_at - due if due is not None and submitted_at is not None else None
+    if late_by is None or deadlines.policy.kind == "none" or late_by <= deadlines.policy.grace:
+        return Lateness(submitted_at, due, 0, 0.0, "; ".join(notes), chapter_due)
     days = max(1, math.ceil(late_by / DAY))
     percent = deadlines.policy.percent(days)
     hours = late_by.total_seconds() / 3600
     notes.insert(0, f"submitted {hours:.1f} hours after the due date ({_show(due)}): {days} day(s) late")
-    return Lateness(submitted_at, due, days, percent, "; ".join(notes))
+    return Lateness(submitted_at, due, days, percent, "; ".join(notes), chapter_due)
 
 
 def apply(results: dict, lateness: Lateness) -> dict:

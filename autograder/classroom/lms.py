@@ -80,7 +80,7 @@ def scores_by_student(rows: list[Row]) -> dict[str, dict[str, float]]:
     return out
 
 
-def write_canvas(rows: list[Row], path: Path, roster: Path, *, match: str = "SIS Login ID") -> Export:
+def write_canvas(rows: list[Row], path: Path, roster: Path, *, match: str) -> Export:
     """The gradebook as a Canvas gradebook-import CSV, one row per roster student."""
     roster_rows, header = read_roster(Path(roster), match)
     graded = [c for c in exercises.CHAPTERS if any(r.chapter == c for r in rows)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.engine import exercises, notebook, runner, sandbox
@@ -22,10 +23,27 @@ UNSANDBOXED_WARNING = (
 )
 
 
-def grade_notebook(path: str | Path, *, limits: sandbox.Limits | None = None, isolate: bool = True) -> dict:
-    """Grade one notebook; never raises for a bad submission. Returns the results document."""
-    start = time.monotonic()
-    path, limits = Path(path), limits or sandbox.Limits()
+PROCESS_ONLY_NOTE = (
+    "NOTE: graded with process-only isolation, as the instructor chose where bubblewrap cannot run: "
+    "resource limits applied, but no network or file-system isolation."
+)
+
+
+@dataclass
+class Prepared:
+    """A submission ready for the sandbox: the job to run there, and what judging it needs here."""
+
+    submission: notebook.Submission
+    exercises: list
+    cases: dict
+    job: dict
+    arrays: dict
+    start: float
+
+
+def prepare(path: str | Path) -> Prepared | dict:
+    """Read a notebook and build its sandbox job; a results document if it cannot be graded at all."""
+    start, path = time.monotonic(), Path(path)
     try:
         submission = notebook.extract(path)
     except notebook.SubmissionError as exc:
@@ -44,19 +62,33 @@ def grade_notebook(path: str | Path, *, limits: sandbox.Limits | None = None, is
             for ex in chapter_exercises
         ],
     }
-    run = sandbox.run(job, enc.arrays, limits, isolate=isolate)
+    return Prepared(submission, chapter_exercises, cases, job, enc.arrays, start)
+
+
+def finish(prepared: Prepared, run: sandbox.Run, limits: sandbox.Limits, *, isolate: bool = True) -> dict:
+    """Judge what the sandbox ``run`` of a prepared job left behind (then delete it)."""
     try:
-        results = [_judge(ex, cases[ex.name], run) for ex in chapter_exercises]
+        results = [_judge(ex, prepared.cases[ex.name], run) for ex in prepared.exercises]
     finally:
         shutil.rmtree(run.workdir, ignore_errors=True)
-    messages = list(submission.notes)
-    if isolate and not run.isolated:
-        messages.insert(0, UNSANDBOXED_WARNING)
+    messages = list(prepared.submission.notes)
+    if not run.isolated:
+        messages.insert(0, UNSANDBOXED_WARNING if isolate else PROCESS_ONLY_NOTE)
     if run.timed_out:
         messages.append(
             f"Grading stopped after {limits.wall_seconds:g} s (an infinite loop at the top level of a cell?)."
         )
-    return _document(results, "\n".join(messages), start)
+    return _document(results, "\n".join(messages), prepared.start)
+
+
+def grade_notebook(path: str | Path, *, limits: sandbox.Limits | None = None, isolate: bool = True) -> dict:
+    """Grade one notebook; never raises for a bad submission. Returns the results document."""
+    limits = limits or sandbox.Limits()
+    prepared = prepare(path)
+    if isinstance(prepared, dict):
+        return prepared
+    run = sandbox.run(prepared.job, prepared.arrays, limits, isolate=isolate)
+    return finish(prepared, run, limits, isolate=isolate)
 
 
 def _judge(exercise, cases, run: sandbox.Run) -> ExerciseResult:

@@ -1,0 +1,139 @@
+"""Where a class's sandboxed runs happen: local threads, or the workers of a Dask cluster.
+
+Both are a :class:`concurrent.futures.Executor` (Dask's ``Client.get_executor()`` is one), so class
+grading has one code path. What crosses to a worker is the job the grader prepared here (the
+student's cells and the seeded cases, as plain data); what comes back is the bytes of the result
+files the sandbox wrote (``result-<exercise>.json`` and ``.npz``), which this machine reads the way it
+reads a local sandbox's, without pickle. The judge, the reference solutions and the gradebook never
+leave this machine.
+
+A worker that cannot grade says so on its first task, and the whole run stops with that message
+(grades already recorded stay): no bubblewrap (unless the instructor chose process-only isolation),
+a different version of the grader, or no grader installed at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import socket
+import stat
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from autograder.engine import runner, sandbox
+
+RUNNER_DIGEST = hashlib.sha256(Path(runner.__file__).read_bytes()).hexdigest()
+_RESULT = re.compile(r"^result-[A-Za-z_][A-Za-z0-9_]*\.(json|npz)$")
+MAX_RESULT_BYTES = 64 * 2**20  # all result files of one submission; the sandbox caps each at file_mb
+
+
+class WorkerSetupError(RuntimeError):
+    """A machine cannot grade: it is missing bubblewrap or runs another version of the grader."""
+
+
+class ClusterError(RuntimeError):
+    """Class grading stopped because the machines doing the runs cannot grade."""
+
+
+def where() -> str:
+    """This process, as an instructor would find it: the Dask worker's address, or the host name."""
+    try:
+        from distributed import get_worker
+
+        return f"worker {get_worker().address}"
+    except (ImportError, ValueError):
+        return f"host {socket.gethostname()}"
+
+
+def check_machine(isolate: bool, runner_digest: str) -> None:
+    """Raise :class:`WorkerSetupError` if this machine cannot run the grader's sandbox as asked."""
+    if runner_digest != RUNNER_DIGEST:
+        raise WorkerSetupError(
+            f"{where()} has another version of the grader (sandbox runner {RUNNER_DIGEST[:12]}, expected "
+            f"{runner_digest[:12]}): install the same course repository on every worker"
+        )
+    if isolate and sandbox.bwrap_path() is None:
+        raise WorkerSetupError(
+            f"{where()} cannot isolate student code: bubblewrap (bwrap) is not installed. Install the Debian "
+            "package 'bubblewrap' on every worker, or, where it cannot run (some Kubernetes pods), choose "
+            "process-only isolation with --process-isolation (every result then says so)."
+        )
+
+
+def run_job(job: dict, arrays: dict, limits: sandbox.Limits, isolate: bool, runner_digest: str) -> dict:
+    """Run one prepared job in a sandbox on this machine; return its result files as bytes."""
+    check_machine(isolate, runner_digest)
+    run = sandbox.run(job, arrays, limits, isolate=isolate)
+    try:
+        return {
+            "files": _result_files(run.workdir),
+            "returncode": run.returncode,
+            "timed_out": run.timed_out,
+            "output": run.output,
+            "isolated": run.isolated,
+        }
+    finally:
+        shutil.rmtree(run.workdir, ignore_errors=True)
+
+
+def _result_files(workdir: Path) -> dict[str, bytes]:
+    """The result files the runner wrote: regular files only (a symlink planted by the submission
+    would otherwise read the worker's own files), named as the runner names them, size-capped."""
+    files, total = {}, 0
+    for name in sorted(os.listdir(workdir)):
+        if not _RESULT.match(name):
+            continue
+        try:
+            fd = os.open(workdir / name, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                continue
+            data = f.read(MAX_RESULT_BYTES - total + 1)
+        total += len(data)
+        if total > MAX_RESULT_BYTES:
+            break  # the rest is missing: those exercises are reported as not finished
+        files[name] = data
+    return files
+
+
+def unpack(packed: dict) -> sandbox.Run:
+    """A local :class:`sandbox.Run` holding the result files a worker sent back."""
+    workdir = Path(tempfile.mkdtemp(prefix="grade-"))
+    for name, data in packed["files"].items():
+        if _RESULT.match(name):
+            (workdir / name).write_bytes(data)
+    return sandbox.Run(
+        workdir, packed["returncode"], packed["timed_out"], packed["output"], packed["isolated"]
+    )
+
+
+@contextmanager
+def executor(jobs: int, scheduler: str | None) -> Iterator[tuple[Executor, int]]:
+    """The executor for the sandboxed runs, and how many runs to keep submitted at once."""
+    if scheduler is None:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            yield pool, 2 * max(1, jobs)
+        return
+    from distributed import Client  # only for cluster runs: importing it costs ~1 s
+
+    try:
+        client = Client(scheduler, timeout="30s")
+    except OSError as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    try:
+        threads = sum(client.nthreads().values())
+        if threads == 0:
+            raise ClusterError(
+                f"the Dask scheduler at {scheduler} has no workers: start them with dask worker"
+            )
+        yield client.get_executor(pure=False), 2 * threads
+    finally:
+        client.close()
