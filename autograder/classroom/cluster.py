@@ -90,13 +90,16 @@ def _result_files(workdir: Path) -> dict[str, bytes]:
         if not _RESULT.match(name):
             continue
         try:
-            fd = os.open(workdir / name, os.O_RDONLY | os.O_NOFOLLOW)
+            fd = os.open(workdir / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
             continue
-        with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
                 continue
-            data = f.read(MAX_RESULT_BYTES - total + 1)
+            with os.fdopen(os.dup(fd), "rb") as f:
+                data = f.read(MAX_RESULT_BYTES - total + 1)
+        finally:
+            os.close(fd)
         total += len(data)
         if total > MAX_RESULT_BYTES:
             break  # the rest is missing: those exercises are reported as not finished
