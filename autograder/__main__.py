@@ -44,15 +44,23 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--feedback", help="class mode: HTML feedback folder (default: <course>/feedback)")
     g.add_argument("--no-progress", action="store_true", help="class mode: no progress bar")
     g.add_argument(
-        "--scheduler",
-        help="class mode: run the sandboxes on the workers of this Dask cluster (tcp://HOST:8786)",
+        "--isolation",
+        choices=("bwrap", "process", "auto"),
+        help="bwrap (default): the bubblewrap sandbox, or stop if it cannot start; process: a plain "
+        "subprocess with resource limits only (say so only where each submission already runs in a "
+        "throw-away container), stated in every result; auto: bwrap where it starts, else process",
+    )
+    g.add_argument("--chapter", help="notebook mode: grade as this chapter (default: from the notebook)")
+    g.add_argument(
+        "--regrade",
+        nargs="?",
+        const="*",
+        metavar="STUDENT",
+        help="class mode: grade again even if unchanged: everyone, or one student",
     )
     g.add_argument(
-        "--process-isolation",
-        action="store_true",
-        default=None,
-        help="class mode: where bubblewrap cannot run, isolate student code by process limits only "
-        "(every result says so)",
+        "--scheduler",
+        help="class mode: run the sandboxes on the workers of this Dask cluster (tcp://HOST:8786)",
     )
     g.add_argument(
         "--deadlines",
@@ -90,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from autograder.engine.sandbox import SandboxUnavailable
+
+    try:
+        return _run(args)
+    except SandboxUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.verb == "grade" and Path(args.path).is_dir():
         from autograder.classroom import batch, cluster, late
 
@@ -100,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
             "feedback",
             "timeout",
             "memory_mb",
+            "isolation",
+            "regrade",
             "scheduler",
-            "process_isolation",
             "deadlines",
             csv="csv_path",
         )
@@ -121,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.verb == "grade":
         from autograder.engine import grade
 
-        options = _given(args, "results", "timeout", "memory_mb")
+        options = _given(args, "results", "timeout", "memory_mb", "isolation", "chapter")
         doc = grade.main(args.path, **options)
         total = sum(t["max_score"] for t in doc["tests"])
         results = options.get("results", _default(grade.main, "results"))

@@ -58,10 +58,10 @@ def _prepare(item: Item) -> grade.Prepared | dict:
         return grade.not_gradable(
             item.notebook, f"No notebook was submitted for {item.chapter}.", item.chapter
         )
-    return grade.prepare(item.notebook)
+    return grade.prepare(item.notebook, item.chapter)
 
 
-def _runs(todo, pool: Executor, window: int, limits: sandbox.Limits, isolate: bool):
+def _runs(todo, pool: Executor, window: int, limits: sandbox.Limits, isolation: str):
     """``(item, key, prepared, outcome)`` as each sandboxed run finishes, at most ``window`` submitted
     at once. ``outcome`` is the run's packed result files, an exception from the executor, or None for
     a file that could not be prepared (``prepared`` is then its results document). Stops the whole
@@ -73,7 +73,7 @@ def _runs(todo, pool: Executor, window: int, limits: sandbox.Limits, isolate: bo
             if isinstance(prepared, dict):
                 yield item, key, prepared, None
                 continue
-            args = (prepared.job, prepared.arrays, limits, isolate, cluster.RUNNER_DIGEST)
+            args = (prepared.job, prepared.arrays, limits, isolation, cluster.RUNNER_DIGEST)
             waiting[pool.submit(cluster.run_job, *args)] = (item, key, prepared)
             if len(waiting) >= window:
                 break
@@ -107,24 +107,29 @@ def main(
     timeout: float = 60.0,
     memory_mb: int = 2048,
     progress: bool = True,
+    isolation: str = "bwrap",
+    regrade: str | None = None,
     scheduler: str | None = None,
-    process_isolation: bool = False,
     deadlines: str | Path | None = None,
 ) -> Summary:
-    """Grade every submission under ``submitted`` that is new or changed since the last run.
+    """Grade every submission under ``submitted`` that is new or changed since the last run (or
+    whose grading code changed). ``regrade``: grade again every submission (``"*"``) or one
+    student's. ``isolation`` as for :func:`autograder.engine.grade.main`: the sandbox is started
+    once before anything is graded, and if it cannot start nothing is graded or recorded.
 
     The sandboxed runs happen in ``jobs`` local processes, or on the workers of the Dask cluster
-    whose scheduler is at ``scheduler`` (``tcp://host:8786``); ``process_isolation`` runs them without
-    bubblewrap where it cannot run (every result says so). Late penalties follow ``deadlines``
-    (default: ``deadlines.toml`` beside ``submitted/``, if there is one); a re-run applies changed
-    due dates or extensions to recorded grades without grading again."""
+    whose scheduler is at ``scheduler`` (``tcp://host:8786``), each worker checking its own sandbox
+    on its first task. Late penalties follow ``deadlines`` (default: ``deadlines.toml`` beside
+    ``submitted/``, if there is one); a re-run applies changed due dates or extensions to recorded
+    grades without grading again."""
+    if scheduler is None:
+        sandbox.probe(isolation)
     submitted = Path(submitted).resolve()
     root = submitted.parent
     db = db or f"sqlite:///{root / 'gradebook.db'}"
     csv_path = Path(csv_path or root / "grades.csv")
     feedback = Path(feedback or root / "feedback")
     limits = sandbox.Limits(wall_seconds=timeout, memory_mb=memory_mb)
-    isolate = not process_isolation
     if deadlines is None and (root / "deadlines.toml").exists():
         deadlines = root / "deadlines.toml"
     rules = late.load(deadlines) if deadlines is not None else None
@@ -134,8 +139,9 @@ def main(
         recorded = {(r.student, r.chapter): r.results for r in book.rows()} if rules else {}
         todo = []
         for item in discover(submitted):
-            key = digest(item.notebook, item.chapter)
-            if done.get((item.student, item.chapter)) != key:
+            key = digest(item.notebook)
+            forced = regrade in ("*", item.student)
+            if forced or done.get((item.student, item.chapter)) != key:
                 todo.append((item, key))
                 continue
             summary.skipped.append(item)
@@ -147,14 +153,15 @@ def main(
                     summary.repenalised.append(item)
         bar = tqdm(total=len(todo), desc="grading", unit="notebook", disable=not progress, file=sys.stderr)
         with cluster.executor(jobs, scheduler) as (pool, window):
-            for item, key, prepared, outcome in _runs(todo, pool, window, limits, isolate):
+            for item, key, prepared, outcome in _runs(todo, pool, window, limits, isolation):
                 try:
                     if isinstance(outcome, Exception):
                         raise outcome
-                    if outcome is None:
-                        results = prepared
-                    else:
-                        results = grade.finish(prepared, cluster.unpack(outcome), limits, isolate=isolate)
+                    results = (
+                        prepared
+                        if outcome is None
+                        else grade.finish(prepared, cluster.unpack(outcome), limits)
+                    )
                     if rules:
                         results = late.apply(results, _lateness(rules, item))
                     book.record(item.student, item.chapter, key, results)

@@ -2,14 +2,14 @@
 
 Both are a :class:`concurrent.futures.Executor` (Dask's ``Client.get_executor()`` is one), so class
 grading has one code path. What crosses to a worker is the job the grader prepared here (the
-student's cells and the seeded cases, as plain data); what comes back is the bytes of the result
-files the sandbox wrote (``result-<exercise>.json`` and ``.npz``), which this machine reads the way it
-reads a local sandbox's, without pickle. The judge, the reference solutions and the gradebook never
-leave this machine.
+student's cells and the seeded cases, as plain data); what comes back is the bytes of the
+files the sandbox wrote (``cells.json``, ``result-<exercise>.json`` and ``.npz``), which this
+machine reads the way it reads a local sandbox's, without pickle. The judge, the reference
+solutions and the gradebook never leave this machine.
 
 A worker that cannot grade says so on its first task, and the whole run stops with that message
-(grades already recorded stay): no bubblewrap (unless the instructor chose process-only isolation),
-a different version of the grader, or no grader installed at all.
+(grades already recorded stay): a sandbox that cannot start (unless the instructor chose
+``--isolation process`` or ``auto``), a different version of the grader, or no grader at all.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 from autograder.engine import runner, sandbox
 
 RUNNER_DIGEST = hashlib.sha256(Path(runner.__file__).read_bytes()).hexdigest()
-_RESULT = re.compile(r"^result-[A-Za-z_][A-Za-z0-9_]*\.(json|npz)$")
+_RESULT = re.compile(r"^(cells\.json|result-[A-Za-z_][A-Za-z0-9_]*\.(json|npz))$")
 MAX_RESULT_BYTES = 64 * 2**20  # all result files of one submission; the sandbox caps each at file_mb
 
 
@@ -51,25 +51,25 @@ def where() -> str:
         return f"host {socket.gethostname()}"
 
 
-def check_machine(isolate: bool, runner_digest: str) -> None:
-    """Raise :class:`WorkerSetupError` if this machine cannot run the grader's sandbox as asked."""
+def check_machine(isolation: str, runner_digest: str) -> bool:
+    """Whether this machine runs student code under bubblewrap (see
+    :func:`autograder.engine.sandbox.probe`, run once per process); :class:`WorkerSetupError` if it
+    cannot isolate as asked or runs another version of the grader."""
     if runner_digest != RUNNER_DIGEST:
         raise WorkerSetupError(
             f"{where()} has another version of the grader (sandbox runner {RUNNER_DIGEST[:12]}, expected "
             f"{runner_digest[:12]}): install the same course repository on every worker"
         )
-    if isolate and sandbox.bwrap_path() is None:
-        raise WorkerSetupError(
-            f"{where()} cannot isolate student code: bubblewrap (bwrap) is not installed. Install the Debian "
-            "package 'bubblewrap' on every worker, or, where it cannot run (some Kubernetes pods), choose "
-            "process-only isolation with --process-isolation (every result then says so)."
-        )
+    try:
+        return sandbox.probe(isolation)
+    except sandbox.SandboxUnavailable as exc:
+        raise WorkerSetupError(f"{where()} cannot isolate student code. {exc}") from None
 
 
-def run_job(job: dict, arrays: dict, limits: sandbox.Limits, isolate: bool, runner_digest: str) -> dict:
+def run_job(job: dict, arrays: dict, limits: sandbox.Limits, isolation: str, runner_digest: str) -> dict:
     """Run one prepared job in a sandbox on this machine; return its result files as bytes."""
-    check_machine(isolate, runner_digest)
-    run = sandbox.run(job, arrays, limits, isolate=isolate)
+    bubblewrap = check_machine(isolation, runner_digest)
+    run = sandbox.run(job, arrays, limits, bubblewrap=bubblewrap)
     try:
         return {
             "files": _result_files(run.workdir),
