@@ -12,7 +12,7 @@ are applied as each grade is recorded. ``grades.csv`` is rewritten from the grad
 from __future__ import annotations
 
 import sys
-from concurrent.futures import FIRST_COMPLETED, Executor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Executor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,7 +74,11 @@ def _runs(todo, pool: Executor, window: int, limits: sandbox.Limits, isolation: 
                 yield item, key, prepared, None
                 continue
             args = (prepared.job, prepared.arrays, limits, isolation, cluster.RUNNER_DIGEST)
-            waiting[pool.submit(cluster.run_job, *args)] = (item, key, prepared)
+            try:
+                future = pool.submit(cluster.run_job, *args)
+            except Exception as exc:  # noqa: BLE001 - the executor is gone, e.g. the Dask scheduler was lost
+                _stop(waiting, f"no more work could be sent ({type(exc).__name__}: {exc})")
+            waiting[future] = (item, key, prepared)
             if len(waiting) >= window:
                 break
         if not waiting:
@@ -85,12 +89,21 @@ def _runs(todo, pool: Executor, window: int, limits: sandbox.Limits, isolation: 
             try:
                 outcome = future.result()
             except (cluster.WorkerSetupError, ImportError) as exc:
-                for other in waiting:
-                    other.cancel()
-                raise cluster.ClusterError(f"grading stopped: {exc}") from exc
+                _stop(waiting, str(exc))
+            except CancelledError:  # only ever cancelled by the executor: the Dask scheduler was lost
+                _stop(waiting, "the run was cancelled (the Dask scheduler was lost?)")
             except Exception as exc:  # noqa: BLE001 - e.g. a worker lost three times: this submission only
                 outcome = exc
             yield item, key, prepared, outcome
+
+
+def _stop(waiting: dict, why: str):
+    for future in waiting:
+        future.cancel()
+    raise cluster.ClusterError(
+        f"grading stopped: {why}. Every grade recorded so far is kept: run the same command again "
+        "to grade the rest."
+    )
 
 
 def _lateness(rules: late.Deadlines, item: Item) -> late.Lateness:

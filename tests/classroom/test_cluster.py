@@ -1,5 +1,6 @@
-"""Class grading on a Dask cluster: the same grades as a local run, a lost worker loses nothing, a worker
-that cannot grade stops the run on its first task, and nothing but result files comes back from one."""
+"""Class grading on a Dask cluster: the same grades as a local run, a lost worker or scheduler loses
+nothing, a worker that cannot grade stops the run on its first task, and nothing but result files
+comes back from one."""
 
 from __future__ import annotations
 
@@ -96,35 +97,48 @@ class Cluster:
                 proc.wait()
 
 
+def wait_for(course: Path, count: int, run: subprocess.Popen) -> int:
+    deadline = time.monotonic() + 180
+    while (found := recorded_count(course)) < count:
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline, f"fewer than {count} grades recorded through the cluster"
+        time.sleep(0.05)
+    return found
+
+
 @pytest.mark.slow
-def test_a_cluster_that_loses_a_worker_records_the_same_grades_as_a_local_run(tmp_path):
+def test_lost_workers_and_a_lost_scheduler_lose_no_grade_and_end_as_a_local_run(tmp_path):
     local, remote = tmp_path / "local", tmp_path / "remote"
     kinds = make_class(local / "submitted", 40)
     make_class(remote / "submitted", 40)
     assert {"honest", "exits", "hogs memory", "broken file"} <= set(kinds.values())
-    dask = Cluster(tmp_path, workers=2)
+    cmd = [sys.executable, "-m", "autograder", "grade", str(remote / "submitted"), "--no-progress"]
+    pipes = {"cwd": ROOT, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    (tmp_path / "first").mkdir()
+    dask = Cluster(tmp_path / "first", workers=2)
     try:
-        cmd = [sys.executable, "-m", "autograder", "grade", str(remote / "submitted"), "--no-progress"]
-        run = subprocess.Popen(
-            [*cmd, "--scheduler", dask.address],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 120
-        while recorded_count(remote) < 6:
-            assert run.poll() is None, run.communicate()
-            assert time.monotonic() < deadline, "no grade recorded through the cluster"
-            time.sleep(0.05)
+        run = subprocess.Popen([*cmd, "--scheduler", dask.address], **pipes)
+        wait_for(remote, 6, run)
         dask.workers[0].kill()  # mid-run: its sandboxes die with it, the scheduler re-runs its tasks
-        at_kill = recorded_count(remote)
+        at_worker_kill = recorded_count(remote)
+        wait_for(remote, at_worker_kill + 8, run)  # grading goes on with the other worker
+        dask.scheduler.kill()
+        at_scheduler_kill = recorded_count(remote)
         out, err = run.communicate(timeout=300)
-        assert run.returncode == 0, err
-        assert at_kill < 36, at_kill  # the worker was lost while most of the class was still to grade
     finally:
         dask.close()
-    assert "graded 40, unchanged 0, failed 0" in out, (out, err)
+    assert at_scheduler_kill < 40, "the scheduler was lost before the class was graded"
+    assert run.returncode == 2 and "run the same command again to grade the rest" in err, (out, err)
+    kept = recorded_count(remote)
+    assert at_scheduler_kill <= kept < 40
+    (tmp_path / "second").mkdir()
+    dask = Cluster(tmp_path / "second", workers=2)
+    try:
+        again = subprocess.run([*cmd, "--scheduler", dask.address], timeout=300, **pipes)
+    finally:
+        dask.close()
+    assert again.returncode == 0, again.stderr
+    assert f"graded {40 - kept}, unchanged {kept}, failed 0" in again.stdout, again.stdout
     batch.main(local / "submitted", jobs=2, progress=False)
     assert ledger(remote) == ledger(local)
     assert len(ledger(remote)) == 40
