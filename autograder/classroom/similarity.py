@@ -2,8 +2,8 @@
 
 For each exercise of the chapter, only what each student wrote is compared: the code of the cells
 defining the exercise, with the given code (signature, docstring, anything outside nbgrader's
-``BEGIN/END SOLUTION`` markers in the chapter's source notebook) and the stub's
-``raise NotImplementedError()`` taken out, so the starter code never counts as shared.
+``BEGIN/END SOLUTION`` markers in the chapter's source notebook) and nbgrader's code stub
+(:data:`autograder.conventions.CODE_STUB`) taken out, so the starter code never counts as shared.
 
 Fingerprints come from ``copydetect`` (winnowing over the token stream with names, strings and
 comments normalised, so renaming variables or reordering functions changes nothing). Pairs are ranked
@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 from copydetect import CodeFingerprint, compare_files
 
+from autograder.conventions import CODE_STUB
 from autograder.engine import exercises, notebook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,8 +73,9 @@ def _defines(source: str) -> set[str]:
 
 
 def written(source: str, given: str) -> str:
-    """``source`` without the lines it shares, in order, with ``given`` (and the stub's raise)."""
-    given_lines = [line.strip() for line in given.splitlines()] + ["raise NotImplementedError()"]
+    """``source`` without the lines it shares, in order, with ``given`` and nbgrader's code stub."""
+    stub = CODE_STUB["python"].splitlines()
+    given_lines = [line.strip() for line in [*given.splitlines(), *stub]]
     lines = source.splitlines()
     stripped = [line.strip() for line in lines]
     matcher = difflib.SequenceMatcher(None, stripped, given_lines, autojunk=False)

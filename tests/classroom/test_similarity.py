@@ -85,7 +85,9 @@ def submit(submitted, student: str, answers: dict[str, str]) -> None:
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("solution"):
-            stub = similarity.given_code(cell.source) + "\n    raise NotImplementedError()"
+            stub = (
+                similarity.given_code(cell.source) + "\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+            )
             cell.source = answers.get(meta["grade_id"], stub)
     folder = submitted / student / CH
     folder.mkdir(parents=True)
@@ -149,7 +151,8 @@ def test_starter_code_is_never_shared(tmp_path):
     (sub / "dan" / CH / f"{CH}.ipynb").write_text("{ not a notebook")
     order, _ = ranked(sub)
     assert order == []
-    assert similarity.written(given("pad2d") + "\n    raise NotImplementedError()", given("pad2d")) == ""
+    stub = given("pad2d") + "\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+    assert similarity.written(stub, given("pad2d")) == ""
 
 
 def test_command_writes_the_html_report(tmp_path):
