@@ -19,12 +19,6 @@ from helpers import ROOT, make_class
 from autograder.classroom import batch, cluster
 from autograder.engine import sandbox
 
-# nbgrader's add_submission (called by the gradebook when a student is first recorded) adds through a
-# relationship in a way SQLAlchemy 2.1 warns about; the grades are written correctly. Not ours to fix.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Object of type <Submitted.* not in session:sqlalchemy.exc.SAWarning"
-)
-
 
 def ledger(course: Path) -> dict[str, tuple[float, list]]:
     """student -> (score, each test's name, score and feedback), as recorded."""

@@ -15,11 +15,6 @@ from nbgrader.api import Gradebook
 from autograder.__main__ import main as cli
 from autograder.classroom import batch
 
-# nbgrader's add_submission adds through a relationship in a way SQLAlchemy 2.1 warns about; the grades
-# are written correctly. Not ours to fix.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Object of type <Submitted.* not in session:sqlalchemy.exc.SAWarning"
-)
 CH = "01_convolution"
 DEADLINES = """timezone = "Europe/Zurich"
 policy = "per_day"
