@@ -73,7 +73,7 @@ def _runs(todo, pool: Executor, window: int, limits: sandbox.Limits, isolation: 
             if isinstance(prepared, dict):
                 yield item, key, prepared, None
                 continue
-            args = (prepared.job, prepared.arrays, limits, isolation, cluster.RUNNER_DIGEST)
+            args = (prepared.job, prepared.arrays, limits, isolation, cluster.WORKER_DIGEST)
             try:
                 future = pool.submit(cluster.run_job, *args)
             except Exception as exc:  # noqa: BLE001 - the executor is gone, e.g. the Dask scheduler was lost

@@ -20,6 +20,7 @@ import re
 import shutil
 import socket
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -28,7 +29,11 @@ from pathlib import Path
 
 from autograder.engine import runner, sandbox
 
-RUNNER_DIGEST = hashlib.sha256(Path(runner.__file__).read_bytes()).hexdigest()
+# What a worker runs of the grader: this module, the sandbox and the runner inside it. The cases and the
+# judge stay here, so a worker is fit to grade if these three files are the same as on this machine.
+WORKER_DIGEST = hashlib.sha256(
+    b"".join(Path(m.__file__).read_bytes() for m in (runner, sandbox, sys.modules[__name__]))
+).hexdigest()
 _RESULT = re.compile(r"^(cells\.json|result-[A-Za-z_][A-Za-z0-9_]*\.(json|npz))$")
 MAX_RESULT_BYTES = 64 * 2**20  # all result files of one submission; the sandbox caps each at file_mb
 
@@ -51,14 +56,14 @@ def where() -> str:
         return f"host {socket.gethostname()}"
 
 
-def check_machine(isolation: str, runner_digest: str) -> bool:
+def check_machine(isolation: str, worker_digest: str) -> bool:
     """Whether this machine runs student code under bubblewrap (see
     :func:`autograder.engine.sandbox.probe`, run once per process); :class:`WorkerSetupError` if it
     cannot isolate as asked or runs another version of the grader."""
-    if runner_digest != RUNNER_DIGEST:
+    if worker_digest != WORKER_DIGEST:
         raise WorkerSetupError(
-            f"{where()} has another version of the grader (sandbox runner {RUNNER_DIGEST[:12]}, expected "
-            f"{runner_digest[:12]}): install the same course repository on every worker"
+            f"{where()} has another version of the grader (its sandbox code {WORKER_DIGEST[:12]}, expected "
+            f"{worker_digest[:12]}): install the same course repository on every worker"
         )
     try:
         return sandbox.probe(isolation)
@@ -66,9 +71,9 @@ def check_machine(isolation: str, runner_digest: str) -> bool:
         raise WorkerSetupError(f"{where()} cannot isolate student code. {exc}") from None
 
 
-def run_job(job: dict, arrays: dict, limits: sandbox.Limits, isolation: str, runner_digest: str) -> dict:
+def run_job(job: dict, arrays: dict, limits: sandbox.Limits, isolation: str, worker_digest: str) -> dict:
     """Run one prepared job in a sandbox on this machine; return its result files as bytes."""
-    bubblewrap = check_machine(isolation, runner_digest)
+    bubblewrap = check_machine(isolation, worker_digest)
     run = sandbox.run(job, arrays, limits, bubblewrap=bubblewrap)
     try:
         return {

@@ -155,7 +155,7 @@ def test_a_worker_without_bubblewrap_stops_the_run_on_its_first_task(tmp_path, m
 def test_a_worker_with_another_grader_version_is_refused():
     with pytest.raises(cluster.WorkerSetupError, match="another version of the grader"):
         cluster.check_machine("bwrap", "0" * 64)
-    assert cluster.check_machine("process", cluster.RUNNER_DIGEST) is False  # needs no bubblewrap
+    assert cluster.check_machine("process", cluster.WORKER_DIGEST) is False  # needs no bubblewrap
 
 
 def test_process_only_isolation_is_said_in_every_result(tmp_path):
