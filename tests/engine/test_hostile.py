@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from helpers import ROOT, grade_file, result_for, solution_cell, source_notebook, with_answers
 
-from autograder.engine import sandbox
+from autograder.engine import notebook, sandbox
 
 pytestmark = pytest.mark.skipif(
     sandbox.bwrap_path() is None, reason="bubblewrap is required (apt install bubblewrap)"
@@ -190,11 +190,7 @@ def _edit(tmp_path, change) -> dict:
 
 
 def _graded_cells(nb):
-    return [
-        c
-        for c in nb.cells
-        if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")
-    ]
+    return [c for c in nb.cells if notebook.is_test_cell(c.metadata.get("nbgrader", {}))]
 
 
 def test_deleted_test_cells_change_nothing(tmp_path):
