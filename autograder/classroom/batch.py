@@ -12,6 +12,7 @@ are applied as each grade is recorded. ``grades.csv`` is rewritten from the grad
 from __future__ import annotations
 
 import sys
+import time
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Executor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,39 +54,37 @@ def discover(submitted: Path) -> list[Item]:
     return items
 
 
-def _prepare(item: Item) -> grade.Prepared | dict:
-    if not item.notebook.exists():
-        return grade.not_gradable(
-            item.notebook, f"No notebook was submitted for {item.chapter}.", item.chapter
-        )
-    return grade.prepare(item.notebook, item.chapter)
-
-
 def _runs(todo, pool: Executor, window: int, limits: sandbox.Limits, isolation: str):
-    """``(item, key, prepared, outcome)`` as each sandboxed run finishes, at most ``window`` submitted
-    at once. ``outcome`` is the run's packed result files, an exception from the executor, or None for
-    a file that could not be prepared (``prepared`` is then its results document). Stops the whole
-    run, cancelling what is queued, if a machine cannot grade at all."""
+    """``(item, key, start, outcome)`` as each sandboxed run finishes, at most ``window`` submitted at
+    once. ``outcome`` is what :func:`cluster.run_notebook` sent back, an exception, or (for a missing
+    notebook) its results document. Stops the whole run, cancelling what is queued, if a machine
+    cannot grade at all."""
     queue, waiting = iter(todo), {}
     while True:
         for item, key in queue:
-            prepared = _prepare(item)
-            if isinstance(prepared, dict):
-                yield item, key, prepared, None
+            start = time.monotonic()
+            if not item.notebook.exists():
+                message = f"No notebook was submitted for {item.chapter}."
+                yield item, key, start, {"document": grade.not_gradable(item.notebook, message, item.chapter)}
                 continue
-            args = (prepared.job, prepared.arrays, limits, isolation, cluster.WORKER_DIGEST)
             try:
-                future = pool.submit(cluster.run_job, *args)
+                data = item.notebook.read_bytes()
+            except OSError as exc:
+                yield item, key, start, exc
+                continue
+            args = (data, item.notebook.name, item.chapter, limits, isolation, cluster.WORKER_DIGEST)
+            try:
+                future = pool.submit(cluster.run_notebook, *args)
             except Exception as exc:  # noqa: BLE001 - the executor is gone, e.g. the Dask scheduler was lost
                 _stop(waiting, f"no more work could be sent ({type(exc).__name__}: {exc})")
-            waiting[future] = (item, key, prepared)
+            waiting[future] = (item, key, start)
             if len(waiting) >= window:
                 break
         if not waiting:
             return
         finished, _ = wait(waiting, return_when=FIRST_COMPLETED)
         for future in finished:
-            item, key, prepared = waiting.pop(future)
+            item, key, start = waiting.pop(future)
             try:
                 outcome = future.result()
             except (cluster.WorkerSetupError, ImportError) as exc:
@@ -94,7 +93,7 @@ def _runs(todo, pool: Executor, window: int, limits: sandbox.Limits, isolation: 
                 _stop(waiting, "the run was cancelled (the Dask scheduler was lost?)")
             except Exception as exc:  # noqa: BLE001 - e.g. a worker lost three times: this submission only
                 outcome = exc
-            yield item, key, prepared, outcome
+            yield item, key, start, outcome
 
 
 def _stop(waiting: dict, why: str):
@@ -166,15 +165,11 @@ def main(
                     summary.repenalised.append(item)
         bar = tqdm(total=len(todo), desc="grading", unit="notebook", disable=not progress, file=sys.stderr)
         with cluster.executor(jobs, scheduler) as (pool, window):
-            for item, key, prepared, outcome in _runs(todo, pool, window, limits, isolation):
+            for item, key, start, outcome in _runs(todo, pool, window, limits, isolation):
                 try:
                     if isinstance(outcome, Exception):
                         raise outcome
-                    results = (
-                        prepared
-                        if outcome is None
-                        else grade.finish(prepared, cluster.unpack(outcome), limits)
-                    )
+                    results = cluster.judge(outcome, item.chapter, limits, start)
                     if rules:
                         results = late.apply(results, _lateness(rules, item))
                     book.record(item.student, item.chapter, key, results)

@@ -1,11 +1,12 @@
 """Where a class's sandboxed runs happen: local threads, or the workers of a Dask cluster.
 
 Both are a :class:`concurrent.futures.Executor` (Dask's ``Client.get_executor()`` is one), so class
-grading has one code path. What crosses to a worker is the job the grader prepared here (the
-student's cells and the seeded cases, as plain data); what comes back is the bytes of the
-files the sandbox wrote (``cells.json``, ``result-<exercise>.json`` and ``.npz``), which this
-machine reads the way it reads a local sandbox's, without pickle. The judge, the reference
-solutions and the gradebook never leave this machine.
+grading has one code path. What crosses to a worker is the notebook's bytes; the worker reads it,
+builds the job (the student's cells and the seeded cases) and runs it in its sandbox. What comes
+back is the notebook as the worker read it (its cells and notes) and the bytes of the files the
+sandbox wrote (``cells.json``, ``result-<exercise>.json`` and ``.npz``), which this machine reads
+the way it reads a local sandbox's, without pickle. The judge (comparing with the reference
+solutions) and the gradebook stay on this machine.
 
 A worker that cannot grade says so on its first task, and the whole run stops with that message
 (grades already recorded stay): a sandbox that cannot start (unless the instructor chose
@@ -27,7 +28,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from autograder.engine import runner, sandbox
+from autograder.engine import exercises, grade, runner, sandbox
 
 # What a worker runs of the grader: this module, the sandbox and the runner inside it. The cases and the
 # judge stay here, so a worker is fit to grade if these three files are the same as on this machine.
@@ -71,12 +72,25 @@ def check_machine(isolation: str, worker_digest: str) -> bool:
         raise WorkerSetupError(f"{where()} cannot isolate student code. {exc}") from None
 
 
-def run_job(job: dict, arrays: dict, limits: sandbox.Limits, isolation: str, worker_digest: str) -> dict:
-    """Run one prepared job in a sandbox on this machine; return its result files as bytes."""
+def run_notebook(
+    data: bytes, name: str, chapter: str, limits: sandbox.Limits, isolation: str, worker_digest: str
+) -> dict:
+    """On the machine doing the run: read the notebook (``data``, saved as ``name``), build its job,
+    run it in a sandbox. Returns the notebook as read and the result files, or the results document
+    of a file that cannot be graded at all."""
     bubblewrap = check_machine(isolation, worker_digest)
-    run = sandbox.run(job, arrays, limits, bubblewrap=bubblewrap)
+    folder = Path(tempfile.mkdtemp(prefix="notebook-"))
+    try:
+        (folder / name).write_bytes(data)
+        prepared = grade.prepare(folder / name, chapter)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if isinstance(prepared, dict):
+        return {"document": prepared}
+    run = sandbox.run(prepared.job, prepared.arrays, limits, bubblewrap=bubblewrap)
     try:
         return {
+            "submission": prepared.submission,
             "files": _result_files(run.workdir),
             "returncode": run.returncode,
             "timed_out": run.timed_out,
@@ -85,6 +99,18 @@ def run_job(job: dict, arrays: dict, limits: sandbox.Limits, isolation: str, wor
         }
     finally:
         shutil.rmtree(run.workdir, ignore_errors=True)
+
+
+def judge(packed: dict, chapter: str, limits: sandbox.Limits, start: float) -> dict:
+    """Here: the results document of what :func:`run_notebook` sent back, judged against the
+    chapter's cases (generated here from their seeds, the same on every machine)."""
+    if "document" in packed:
+        return packed["document"]
+    chapter_exercises = exercises.chapter(chapter)
+    cases = {ex.name: ex.cases() for ex in chapter_exercises}
+    # The job itself ran elsewhere: judging needs the notebook as read, the cases and the run.
+    prepared = grade.Prepared(packed["submission"], chapter_exercises, cases, {}, {}, start)
+    return grade.finish(prepared, unpack(packed), limits)
 
 
 def _result_files(workdir: Path) -> dict[str, bytes]:

@@ -133,7 +133,8 @@ def test_lost_workers_and_a_lost_scheduler_lose_no_grade_and_end_as_a_local_run(
         dask.close()
     assert again.returncode == 0, again.stderr
     assert f"graded {40 - kept}, unchanged {kept}, failed 0" in again.stdout, again.stdout
-    batch.main(local / "submitted", jobs=2, progress=False)
+    summary = batch.main(local / "submitted", jobs=2, progress=False)
+    assert len(summary.graded) == 40 and not summary.failed, summary.failed
     assert ledger(remote) == ledger(local)
     assert len(ledger(remote)) == 40
 
