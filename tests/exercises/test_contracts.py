@@ -34,6 +34,10 @@ RULES = [
 ]
 
 
+def grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
 def stub(ex):
     """(docstring, exercise text) of an exercise: the text is the markdown between the previous code cell
     and the solution cell."""
@@ -154,7 +158,7 @@ def test_the_stub_docstring_alone_states_the_whole_contract(ex):
 def test_visible_tests_check_an_invalid_input(ex):
     """The visible cell calls the exercise inside ``try`` and expects ``ValueError``."""
     nb = nbformat.read(source_notebook(ex.chapter), as_version=4)
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"{ex.name}_visible")
+    cell = next(c for c in nb.cells if grade_id(c) == f"{ex.name}_visible")
     checks = [
         node
         for node in ast.walk(ast.parse(cell.source))
@@ -179,7 +183,7 @@ def squeeze(text: str) -> str:
 def model_fragments(ex) -> set[str]:
     """Statements and sub-expressions (15+ characters, whitespace removed) of an exercise's model answer."""
     nb = nbformat.read(source_notebook(ex.chapter), as_version=4)
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ex.name)
+    cell = next(c for c in nb.cells if grade_id(c) == ex.name)
     body = re.search(r"### BEGIN SOLUTION(.*?)### END SOLUTION", cell.source, flags=re.S)[1]
     tree = ast.parse("\n".join(line[4:] for line in body.splitlines()))
     fragments = set()
