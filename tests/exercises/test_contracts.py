@@ -146,7 +146,14 @@ def test_every_graded_rule_is_stated_where_the_student_reads_it(ex):
 @pytest.mark.parametrize("ex", EXERCISES, ids=IDS)
 def test_the_stub_docstring_alone_states_the_whole_contract(ex):
     docstring, _ = stub(ex)
-    assert re.search(r"^Returns\b", docstring, flags=re.M), "the docstring says what the function returns"
+    returns = re.search(r"^Returns\b.*?(?=\n\s*\n|^Raises|\Z)", docstring, flags=re.M | re.S)
+    assert returns, "the docstring says what the function returns"
+    kind = re.search(r"float array|Python int|tuple", returns[0])
+    assert kind, f"the docstring names the kind of result (float array, Python int, tuple): {returns[0]!r}"
+    if kind[0] == "float array":
+        assert re.search(r"shape|\(\w+, \w+", returns[0]), (
+            f"the docstring gives the result's shape: {returns[0]!r}"
+        )
     missing = unstated_errors(ex, docstring) + unstated_forms(ex, docstring)
     assert not missing, "\n".join(missing)
     if not raising_cases(ex):
