@@ -197,3 +197,16 @@ def test_the_intro_promises_what_the_exercises_teach():
     dilated_layer = any({"dilation", "weight"} <= set(ex.arg_names) for ex in exercises.EXERCISES.values())
     assert dilated_layer or "padding, stride, dilation and many channels" not in intro
     assert "checkerboard" not in (ROOT / "glossary.md").read_text()
+
+
+def test_what_the_floor_throws_away():
+    text = " ".join(markdown("03_padding").split())
+    found = re.search(
+        r"With \$n = (\d+)\$, \$k = (\d+)\$, \$s = (\d+)\$ the kernel starts at ([\d, and]+); column (\d+)",
+        text,
+    )
+    n, k, s = (int(v) for v in found.groups()[:3])
+    starts = [int(v) for v in re.findall(r"\d+", found[4])]
+    assert starts == list(range(0, n - k + 1, s))
+    unread = set(range(n)) - {start + m for start in starts for m in range(k)}
+    assert unread == {int(found[5])}
