@@ -7,8 +7,6 @@ import numpy as np
 import solutions
 from autograder.engine.exercise import Case, Exercise, Mistake
 
-CHAPTER = "05_one_by_one"
-
 
 def _rand(rng, *shape):
     return np.round(rng.normal(size=shape), 2)
@@ -43,7 +41,6 @@ def _transposed_weight(x, weight, bias=None):
 
 conv1x1 = Exercise(
     name="conv1x1",
-    chapter=CHAPTER,
     points=4,
     make_cases=_conv1x1_cases,
     reference=solutions.conv1x1,
@@ -88,7 +85,6 @@ def _macs_cases(rng):
 
 conv_macs = Exercise(
     name="conv_macs",
-    chapter=CHAPTER,
     points=3,
     make_cases=_macs_cases,
     reference=solutions.conv_macs,
@@ -138,7 +134,6 @@ def _bottleneck_cases(rng):
 
 bottleneck_macs = Exercise(
     name="bottleneck_macs",
-    chapter=CHAPTER,
     points=3,
     make_cases=_bottleneck_cases,
     reference=solutions.bottleneck_macs,

@@ -8,8 +8,6 @@ import solutions
 from autograder.engine.exercise import Case, Exercise, Mistake
 from autograder.engine.runner import GRADIENT_STEP
 
-CHAPTER = "07_pooling"
-
 
 def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
@@ -80,7 +78,6 @@ def _pool_with(x, k, s, reduce):
 
 maxpool2d_forward = Exercise(
     name="maxpool2d_forward",
-    chapter=CHAPTER,
     points=3,
     make_cases=_forward_cases,
     reference=solutions.maxpool2d_forward,
@@ -171,7 +168,6 @@ def _route(x, k, s, dout, *, spread=False, average=False, overwrite=False, last=
 
 maxpool2d_backward = Exercise(
     name="maxpool2d_backward",
-    chapter=CHAPTER,
     points=4,
     make_cases=_backward_cases,
     reference=_backward,
@@ -217,7 +213,6 @@ def _avg_cases(rng):
 
 avgpool2d = Exercise(
     name="avgpool2d",
-    chapter=CHAPTER,
     points=3,
     make_cases=_avg_cases,
     reference=solutions.avgpool2d,
