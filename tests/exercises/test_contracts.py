@@ -20,6 +20,7 @@ from autograder.engine import exercises
 
 EXERCISES = [ex for chapter in exercises.CHAPTERS.values() for ex in chapter]
 IDS = [ex.name for ex in EXERCISES]
+CHAPTER_OF = {ex.name: chapter_id for chapter_id, chapter in exercises.CHAPTERS.items() for ex in chapter}
 
 # What a ValueError message (which names its argument) says, and the words that state that rule.
 RULES = [
@@ -41,7 +42,7 @@ def grade_id(cell) -> str | None:
 def stub(ex):
     """(docstring, exercise text) of an exercise: the text is the markdown between the previous code cell
     and the solution cell."""
-    nb = nbformat.read(source_notebook(ex.chapter), as_version=4)
+    nb = nbformat.read(source_notebook(CHAPTER_OF[ex.name]), as_version=4)
     index = next(
         i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == ex.name
     )
@@ -164,7 +165,7 @@ def test_the_stub_docstring_alone_states_the_whole_contract(ex):
 @pytest.mark.parametrize("ex", [ex for ex in EXERCISES if raising_cases(ex)], ids=lambda ex: ex.name)
 def test_visible_tests_check_an_invalid_input(ex):
     """The visible cell calls the exercise inside ``try`` and expects ``ValueError``."""
-    nb = nbformat.read(source_notebook(ex.chapter), as_version=4)
+    nb = nbformat.read(source_notebook(CHAPTER_OF[ex.name]), as_version=4)
     cell = next(c for c in nb.cells if grade_id(c) == f"{ex.name}_visible")
     checks = [
         node
@@ -189,7 +190,7 @@ def squeeze(text: str) -> str:
 
 def model_fragments(ex) -> set[str]:
     """Statements and sub-expressions (15+ characters, whitespace removed) of an exercise's model answer."""
-    nb = nbformat.read(source_notebook(ex.chapter), as_version=4)
+    nb = nbformat.read(source_notebook(CHAPTER_OF[ex.name]), as_version=4)
     cell = next(c for c in nb.cells if grade_id(c) == ex.name)
     body = re.search(r"### BEGIN SOLUTION(.*?)### END SOLUTION", cell.source, flags=re.S)[1]
     tree = ast.parse("\n".join(line[4:] for line in body.splitlines()))
