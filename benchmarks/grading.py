@@ -8,14 +8,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder.publishing import ROOT, release
+from autograder.publishing.course import copy_course, make_class
 from benchmarks.timing import Row, Stats, once
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # the class generator the tests use: one source of generated classes
-
-from helpers import copy_course, make_class  # noqa: E402
-
-from autograder import release  # noqa: E402
 
 CHAPTER = "01_convolution"
 
@@ -85,7 +80,7 @@ def class_rows(sizes=(10, 30, 100), peer_size: int = 30) -> tuple[list[Row], lis
 
 def book_rows() -> list[Row]:
     """`make book` from a clean copy (cold), then again with nothing changed (cached)."""
-    from autograder import book
+    from autograder.publishing import book
 
     with tempfile.TemporaryDirectory() as tmp:
         course = copy_course(Path(tmp) / "course")

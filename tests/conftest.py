@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from helpers import copy_course
 
-from autograder import release
+from autograder.publishing import release
 
 
 @pytest.fixture(scope="session")

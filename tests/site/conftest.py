@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import copy_course
 
-from autograder import book
+from autograder.publishing import book
 
 
 @pytest.fixture(scope="session")

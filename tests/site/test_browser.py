@@ -11,8 +11,7 @@ from urllib.parse import urlparse
 
 import nbformat
 import pytest
-from helpers import chapters_in_toc
-from test_course_layout import secret_lines
+from helpers import chapters_in_toc, secret_lines
 
 pytestmark = pytest.mark.slow
 
