@@ -170,6 +170,57 @@ conv2d_backward = Exercise(
 )
 
 
+# -- transposed_output_size --------------------------------------------------------------------------
+
+
+def _size_cases(rng):
+    cases = [
+        ("n 4, kernel 3, padding 1, stride 2", (4, 3, 1, 2)),
+        ("n 4, kernel 3, padding 1, stride 2, output_padding 1", (4, 3, 1, 2, 1)),
+        ("n 3, kernel 2 (defaults: no padding, stride 1)", (3, 2)),
+        ("n 5, kernel 4, padding 1, stride 2 (2x upsampling)", (5, 4, 1, 2, 0, 1)),
+        ("n 7, kernel 3, stride 3, output_padding 2", (7, 3, 0, 3, 2, 1)),
+        ("n 4, kernel 3, padding 2, dilation 2", (4, 3, 2, 1, 0, 2)),
+        ("n 1, kernel 5", (1, 5, 0, 1, 0, 1)),
+        ("n 6, kernel 5, padding 2, stride 2, output_padding 1", (6, 5, 2, 2, 1, 1)),
+        ("output_padding equal to the stride (invalid)", (3, 3, 0, 1, 1, 1)),
+        ("padding crops everything (invalid)", (1, 1, 1, 1, 0, 1)),
+        ("stride 0 (invalid)", (4, 3, 0, 0, 0, 1)),
+    ]
+    return [Case(label, args) for label, args in cases]
+
+
+def _forward_formula(n, k, p=0, s=1, op=0, d=1):
+    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def _without_output_padding(n, k, p=0, s=1, op=0, d=1):
+    return (n - 1) * s - 2 * p + d * (k - 1) + 1
+
+
+transposed_output_size = Exercise(
+    name="transposed_output_size",
+    chapter=CHAPTER,
+    points=2,
+    make_cases=_size_cases,
+    reference=solutions.transposed_output_size,
+    arg_names=("input_size", "kernel_size", "padding", "stride", "output_padding", "dilation"),
+    mistakes=(
+        Mistake(
+            "chapter 03's formula used instead",
+            "That is the size of a convolution's output. A transposed convolution goes the other way: "
+            "solve chapter 03's formula for n, (n - 1) * s - 2p + d(k - 1) + 1, plus output_padding.",
+            _forward_formula,
+        ),
+        Mistake(
+            "output_padding forgotten",
+            "Add output_padding: it picks which of the stride sizes that a convolution maps to the same "
+            "output size the transposed convolution produces.",
+            _without_output_padding,
+        ),
+    ),
+)
+
 # -- conv_transpose2d --------------------------------------------------------------------------------
 
 
@@ -257,55 +308,4 @@ conv_transpose2d = Exercise(
 )
 
 
-# -- transposed_output_size --------------------------------------------------------------------------
-
-
-def _size_cases(rng):
-    cases = [
-        ("n 4, kernel 3, padding 1, stride 2", (4, 3, 1, 2)),
-        ("n 4, kernel 3, padding 1, stride 2, output_padding 1", (4, 3, 1, 2, 1)),
-        ("n 3, kernel 2 (defaults: no padding, stride 1)", (3, 2)),
-        ("n 5, kernel 4, padding 1, stride 2 (2x upsampling)", (5, 4, 1, 2, 0, 1)),
-        ("n 7, kernel 3, stride 3, output_padding 2", (7, 3, 0, 3, 2, 1)),
-        ("n 4, kernel 3, padding 2, dilation 2", (4, 3, 2, 1, 0, 2)),
-        ("n 1, kernel 5", (1, 5, 0, 1, 0, 1)),
-        ("n 6, kernel 5, padding 2, stride 2, output_padding 1", (6, 5, 2, 2, 1, 1)),
-        ("output_padding equal to the stride (invalid)", (3, 3, 0, 1, 1, 1)),
-        ("padding crops everything (invalid)", (1, 1, 1, 1, 0, 1)),
-        ("stride 0 (invalid)", (4, 3, 0, 0, 0, 1)),
-    ]
-    return [Case(label, args) for label, args in cases]
-
-
-def _forward_formula(n, k, p=0, s=1, op=0, d=1):
-    return (n + 2 * p - d * (k - 1) - 1) // s + 1
-
-
-def _without_output_padding(n, k, p=0, s=1, op=0, d=1):
-    return (n - 1) * s - 2 * p + d * (k - 1) + 1
-
-
-transposed_output_size = Exercise(
-    name="transposed_output_size",
-    chapter=CHAPTER,
-    points=2,
-    make_cases=_size_cases,
-    reference=solutions.transposed_output_size,
-    arg_names=("input_size", "kernel_size", "padding", "stride", "output_padding", "dilation"),
-    mistakes=(
-        Mistake(
-            "chapter 03's formula used instead",
-            "That is the size of a convolution's output. A transposed convolution goes the other way: "
-            "solve chapter 03's formula for n, (n - 1) * s - 2p + d(k - 1) + 1, plus output_padding.",
-            _forward_formula,
-        ),
-        Mistake(
-            "output_padding forgotten",
-            "Add output_padding: it picks which of the stride sizes that a convolution maps to the same "
-            "output size the transposed convolution produces.",
-            _without_output_padding,
-        ),
-    ),
-)
-
-EXERCISES = [conv2d_backward, conv_transpose2d, transposed_output_size]
+EXERCISES = [conv2d_backward, transposed_output_size, conv_transpose2d]
