@@ -301,3 +301,35 @@ def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
 def test_unusual_correct_answer_keeps_full_marks(label, tmp_path):
     name, answers = UNUSUAL[label]
     assert_unusual_answer_keeps_full_marks(CHAPTER, name, answers, tmp_path)
+
+
+def test_driver_differentiates_the_students_own_conv2d():
+    """The numerical gradients come from the notebook's conv2d (here PyTorch's, as a student's would be
+    called), and are None when there is none or it is a stub: then only the reference counts."""
+    import numpy as np
+    from oracles import torch_conv2d, torch_conv2d_backward
+
+    from autograder.engine import runner
+
+    rng = np.random.default_rng(5)
+    dout, x, weight = (
+        rng.normal(size=(2, 3, 3, 2)),
+        rng.normal(size=(2, 2, 6, 5)),
+        rng.normal(size=(3, 2, 3, 3)),
+    )
+    args = (dout, x, weight, (2, 1), (1, 0))
+
+    def backward(*a):
+        return "the student's gradients"
+
+    funcs = {"conv2d_backward": backward, "conv2d": torch_conv2d}
+    returned, numerical = runner.drive_conv_backward(funcs, "conv2d_backward", args)
+    assert returned == "the student's gradients"
+    for got, want in zip(numerical, torch_conv2d_backward(x, weight, (2, 1), (1, 0), dout), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+
+    def stub(*a):
+        raise NotImplementedError()
+
+    assert runner.drive_conv_backward({**funcs, "conv2d": stub}, "conv2d_backward", args)[1] is None
+    assert runner.drive_conv_backward({"conv2d_backward": backward}, "conv2d_backward", args)[1] is None
