@@ -313,7 +313,7 @@ def test_driver_differentiates_the_students_own_conv2d():
 
     rng = np.random.default_rng(5)
     dout, x, weight = (
-        rng.normal(size=(2, 3, 3, 2)),
+        rng.normal(size=(2, 3, 3, 3)),
         rng.normal(size=(2, 2, 6, 5)),
         rng.normal(size=(3, 2, 3, 3)),
     )
