@@ -43,6 +43,21 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--csv", help="class mode: grades CSV (default: <course>/grades.csv)")
     g.add_argument("--feedback", help="class mode: HTML feedback folder (default: <course>/feedback)")
     g.add_argument("--no-progress", action="store_true", help="class mode: no progress bar")
+    g.add_argument(
+        "--isolation",
+        choices=("bwrap", "process", "auto"),
+        help="bwrap (default): the bubblewrap sandbox, or stop if it cannot start; process: a plain "
+        "subprocess with resource limits only (say so only where each submission already runs in a "
+        "throw-away container), stated in every result; auto: bwrap where it starts, else process",
+    )
+    g.add_argument("--chapter", help="notebook mode: grade as this chapter (default: from the notebook)")
+    g.add_argument(
+        "--regrade",
+        nargs="?",
+        const="*",
+        metavar="STUDENT",
+        help="class mode: grade again even if unchanged: everyone, or one student",
+    )
 
     e = verbs.add_parser("export", help="rewrite grades.csv and the HTML feedback from the gradebook")
     e.add_argument("--db", required=True, help="SQLAlchemy URL of the gradebook")
@@ -63,10 +78,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from autograder.engine.sandbox import SandboxUnavailable
+
+    try:
+        return _run(args)
+    except SandboxUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.verb == "grade" and Path(args.path).is_dir():
         from autograder.classroom import batch
 
-        options = _given(args, "jobs", "db", "feedback", "timeout", "memory_mb", csv="csv_path")
+        options = _given(
+            args, "jobs", "db", "feedback", "timeout", "memory_mb", "isolation", "regrade", csv="csv_path"
+        )
         summary = batch.main(args.path, progress=not args.no_progress, **options)
         print(
             f"graded {len(summary.graded)}, unchanged {len(summary.skipped)}, failed {len(summary.failed)}; "
@@ -77,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.verb == "grade":
         from autograder.engine import grade
 
-        options = _given(args, "results", "timeout", "memory_mb")
+        options = _given(args, "results", "timeout", "memory_mb", "isolation", "chapter")
         doc = grade.main(args.path, **options)
         total = sum(t["max_score"] for t in doc["tests"])
         results = options.get("results", _default(grade.main, "results"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 from pathlib import Path
@@ -9,7 +11,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from autograder.engine import exercises, grade
+from autograder.engine import exercises, grade, notebook, runner
+from autograder.engine.judge import judge_exercise
 from autograder.publishing import ROOT
 from autograder.publishing.course import (  # noqa: F401 - the tests' notebook factories
     CLASS_KINDS,
@@ -29,9 +32,29 @@ def grade_file(path: Path) -> dict:
     return grade.grade_notebook(path)
 
 
+def grade_in_process(path: Path) -> dict:
+    """Grade a notebook of trusted test answers the way the sandbox does (same extraction, cell
+    loading, calls, plain-data round trip and judge), but in this process: for the many wrong and
+    unusual answers whose diagnosis is what a test checks. Each chapter's model answers, its stubs
+    and every hostile submission still go through the sandbox."""
+    submission = notebook.extract(path)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        namespace, _ = runner.load_cells([cell.source for cell in submission.cells])
+    funcs = {k: v for k, v in namespace.items() if callable(v)}
+    results = []
+    for ex in exercises.chapter(submission.chapter):
+        cases = ex.cases()
+        if ex.name not in funcs:
+            results.append(judge_exercise(ex, cases, None, problem=f"No function named {ex.name}."))
+            continue
+        records, output = runner.run_exercise(funcs, ex.name, ex.driver, [c.args for c in cases], 10.0)
+        results.append(judge_exercise(ex, cases, runner.normalise(records), output=output))
+    return grade._document(results, "", 0.0)
+
+
 def result_for(doc: dict, name: str) -> dict:
     for test in doc["tests"]:
-        if test["name"].split(" ")[0] == name:
+        if grade.exercise_of(test) == name:
             return test
     raise KeyError(f"no test for {name} in {json.dumps(doc)[:500]}")
 
@@ -77,7 +100,7 @@ def assert_wrong_answer_diagnosed(
 ) -> dict:
     """With ``answers`` in place, exercise ``name`` loses points and its feedback names ``diagnosis``:
     for the first failure, or (``first_only=False``) for any case. Returns the results."""
-    doc = grade_file(with_answers(chapter_id, answers, dest))
+    doc = grade_in_process(with_answers(chapter_id, answers, dest))
     result = result_for(doc, name)
     assert result["score"] < result["max_score"], result["output"]
     named = f"Diagnosis: {diagnosis}" in result["output"]
@@ -89,7 +112,7 @@ def assert_wrong_answer_diagnosed(
 def assert_unusual_answer_keeps_full_marks(
     chapter_id: str, name: str, answers: dict[str, str], dest: Path
 ) -> None:
-    result = result_for(grade_file(with_answers(chapter_id, answers, dest)), name)
+    result = result_for(grade_in_process(with_answers(chapter_id, answers, dest)), name)
     assert result["score"] == result["max_score"], result["output"]
 
 

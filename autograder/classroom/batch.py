@@ -50,12 +50,12 @@ def discover(submitted: Path) -> list[Item]:
     return items
 
 
-def _grade(item: Item, limits: sandbox.Limits) -> dict:
+def _grade(item: Item, limits: sandbox.Limits, bubblewrap: bool) -> dict:
     if not item.notebook.exists():
         return grade.not_gradable(
             item.notebook, f"No notebook was submitted for {item.chapter}.", item.chapter
         )
-    return grade.grade_notebook(item.notebook, limits=limits)
+    return grade.grade_notebook(item.notebook, limits=limits, bubblewrap=bubblewrap, chapter=item.chapter)
 
 
 def main(
@@ -68,8 +68,14 @@ def main(
     timeout: float = 60.0,
     memory_mb: int = 2048,
     progress: bool = True,
+    isolation: str = "bwrap",
+    regrade: str | None = None,
 ) -> Summary:
-    """Grade every submission under ``submitted`` that is new or changed since the last run."""
+    """Grade every submission under ``submitted`` that is new or changed since the last run (or
+    whose grading code changed). ``regrade``: grade again every submission (``"*"``) or one
+    student's. ``isolation`` as for :func:`autograder.engine.grade.main`: the sandbox is started
+    once before anything is graded, and if it cannot start nothing is graded or recorded."""
+    bubblewrap = sandbox.probe(isolation)
     submitted = Path(submitted).resolve()
     root = submitted.parent
     db = db or f"sqlite:///{root / 'gradebook.db'}"
@@ -81,14 +87,15 @@ def main(
         done = book.recorded()
         todo = []
         for item in discover(submitted):
-            key = digest(item.notebook, item.chapter)
-            if done.get((item.student, item.chapter)) == key:
+            key = digest(item.notebook)
+            forced = regrade in ("*", item.student)
+            if not forced and done.get((item.student, item.chapter)) == key:
                 summary.skipped.append(item)
             else:
                 todo.append((item, key))
         bar = tqdm(total=len(todo), desc="grading", unit="notebook", disable=not progress, file=sys.stderr)
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(_grade, item, limits): (item, key) for item, key in todo}
+            futures = {pool.submit(_grade, item, limits, bubblewrap): (item, key) for item, key in todo}
             for future in as_completed(futures):
                 item, key = futures[future]
                 try:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograder.engine import exercises
+from autograder.engine.grade import exercise_of
 
 if TYPE_CHECKING:
     from autograder.classroom.gradebook import Row
@@ -36,7 +37,7 @@ def write_csv(rows: list[Row], path: Path) -> Path:
         writer = csv.writer(f)
         writer.writerow(["student", "chapter", "score", "max_score", *columns])
         for row in rows:
-            scores = {t["name"].split(" ")[0]: t["score"] for t in row.results["tests"]}
+            scores = {exercise_of(t): t["score"] for t in row.results["tests"]}
             writer.writerow(
                 [row.student, row.chapter, row.score, row.max_score, *(scores.get(c, "") for c in columns)]
             )
@@ -66,7 +67,7 @@ pre {{ background: #f6f6f6; padding: .8rem; overflow-x: auto; white-space: pre-w
 def feedback_html(row: Row) -> str:
     summary, details = [], []
     for t in row.results["tests"]:
-        anchor, name = html.escape(t["name"].split(" ")[0]), html.escape(t["name"])
+        anchor, name = html.escape(exercise_of(t)), html.escape(t["name"])
         status = "full" if t["score"] == t["max_score"] else "partial"
         points = f"{t['score']:g} / {t['max_score']:g}"
         summary.append(f'<tr><td><a href="#{anchor}">{name}</a></td><td class="{status}">{points}</td></tr>')

@@ -9,20 +9,21 @@ never loses one already committed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-import os
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nbgrader.api import Gradebook
+from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy import Column, DateTime, Float, MetaData, String, Table, Text, select
 
+from autograder.conventions import COURSE_ID, nbgrader_path
 from autograder.engine import exercises
+from autograder.engine.exercise import grade_id
+from autograder.engine.grade import exercise_of
 
-COURSE_ID = "convolutions"  # as in nbgrader_config.py
 _meta = MetaData()
 LEDGER = Table(
     "autograder_results",
@@ -37,11 +38,25 @@ LEDGER = Table(
 )
 
 
-def digest(notebook: Path, chapter_id: str) -> str:
-    """Identifies what was graded: the notebook's bytes and the chapter's grading code."""
+ENGINE = Path(exercises.__file__).resolve().parents[1]  # autograder/engine: cases, judge, runner
+SOLUTIONS = ENGINE.parents[1] / "solutions"  # the reference the judge compares with
+
+
+@functools.cache
+def grader_digest() -> str:
+    """Identifies the grading code: every exercise's cases and points, the judge, the runner and the
+    reference. Changing any of them changes every submission's digest, so a re-run regrades all."""
+    h = hashlib.sha256()
+    for folder in (ENGINE, SOLUTIONS):
+        for path in sorted(folder.rglob("*.py")):
+            h.update(str(path.relative_to(folder.parent)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def digest(notebook: Path) -> str:
+    """Identifies what was graded: the notebook's bytes and the grading code."""
     h = hashlib.sha256(notebook.read_bytes() if notebook.exists() else b"<missing>")
-    module = Path(exercises.__file__).parent / f"ch{chapter_id}.py"
-    h.update(module.read_bytes() if module.exists() else b"")
+    h.update(grader_digest().encode())
     return h.hexdigest()
 
 
@@ -59,10 +74,8 @@ class Book:
 
     def __init__(self, db_url: str):
         # nbgrader runs `alembic` when it creates a gradebook: it must find this venv's copy.
-        bin_dir = str(Path(sys.executable).parent)
-        if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-            os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", os.defpath)])
-        self.gb = Gradebook(db_url, course_id=COURSE_ID)
+        with nbgrader_path():
+            self.gb = Gradebook(db_url, course_id=COURSE_ID)
         _meta.create_all(self.gb.engine)
         self._ready: set[str] = set()
 
@@ -98,7 +111,7 @@ class Book:
         self.gb.update_or_create_notebook(chapter_id, chapter_id)
         for ex in exercises.chapter(chapter_id):
             self.gb.update_or_create_grade_cell(
-                f"{ex.name}_graded", chapter_id, chapter_id, max_score=ex.points, cell_type="code"
+                grade_id(ex.name), chapter_id, chapter_id, max_score=ex.points, cell_type="code"
             )
         self._ready.add(chapter_id)
 
@@ -106,12 +119,18 @@ class Book:
         """Write one submission's grades and ledger row in a single transaction."""
         self._ensure_assignment(chapter_id)
         self.gb.update_or_create_student(student)
-        self.gb.update_or_create_submission(chapter_id, student)
+        try:
+            self.gb.find_submission(chapter_id, student)
+        except MissingEntry:
+            # nbgrader reads the new submission's relationships before adding it to the session,
+            # which SQLAlchemy 2 flushes (and warns about) unless autoflush is off.
+            with self.gb.db.no_autoflush:
+                self.gb.add_submission(chapter_id, student)
         db = self.gb.db
         try:
-            scores = {t["name"].split(" ")[0]: t["score"] for t in results["tests"]}
+            scores = {exercise_of(t): t["score"] for t in results["tests"]}
             for ex in exercises.chapter(chapter_id):
-                grade = self.gb.find_grade(f"{ex.name}_graded", chapter_id, chapter_id, student)
+                grade = self.gb.find_grade(grade_id(ex.name), chapter_id, chapter_id, student)
                 grade.auto_score = scores.get(ex.name, 0.0)
             db.execute(LEDGER.delete().where(LEDGER.c.student == student, LEDGER.c.chapter == chapter_id))
             db.execute(

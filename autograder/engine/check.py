@@ -8,10 +8,41 @@ same score. It writes nothing to stderr: nbgrader would treat that as a failed c
 
 from __future__ import annotations
 
+import inspect
+import sys
+import types
 import warnings
 
 from autograder.engine import exercises, runner
 from autograder.engine.judge import ExerciseResult, judge_exercise
+
+
+def _names(code) -> set[str]:
+    """Every global name a function's code (nested functions included) refers to."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
+
+
+def unavailable_module(func) -> str | None:
+    """A module that ``func`` uses and the sandboxed grader would refuse to import (as a name in its
+    notebook's namespace), or None."""
+    permitted = set(exercises.STUDENT_PACKAGES) | set(sys.stdlib_module_names)
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return None
+    namespace = dict(getattr(func, "__globals__", {}))
+    cells = getattr(func, "__closure__", None) or ()
+    namespace.update(zip(code.co_freevars, (c.cell_contents for c in cells), strict=False))
+    for used in sorted(_names(code) | set(code.co_freevars)):
+        value = namespace.get(used)
+        module = value if isinstance(value, types.ModuleType) else inspect.getmodule(value)
+        top = (getattr(module, "__name__", "") or "").split(".")[0]
+        if top and top not in permitted and top != "__main__":
+            return top
+    return None
 
 
 def run(name: str, func, **uses) -> ExerciseResult:
@@ -22,6 +53,9 @@ def run(name: str, func, **uses) -> ExerciseResult:
     missing = [f for f in exercise.functions if f not in funcs]
     if missing:
         raise TypeError(f"check({name!r}, ...) also needs {', '.join(f'{m}=...' for m in missing)}")
+    if module := unavailable_module(func):
+        problem = runner.not_available(module, exercises.STUDENT_PACKAGES)
+        return judge_exercise(exercise, cases, None, problem=problem)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         records, output = runner.run_exercise(funcs, name, exercise.driver, [c.args for c in cases])

@@ -52,6 +52,8 @@ FLOAT_FOR_INT = Mistake(
     lambda *args: None,
 )
 
+PRINTED_LINES = 10  # lines of a student's own prints shown in the feedback
+DESCRIBED = 80  # characters of an unexpected value shown in a "wrong kind" message
 GRADIENT_RTOL = 1e-4  # centred differences in float64 with a step of 1e-3 on a piecewise linear loss
 
 
@@ -91,7 +93,6 @@ class ExerciseResult:
     diagnoses: dict[str, int] = field(default_factory=dict)
     problem: str | None = None  # why the exercise could not be run at all
     output: str = ""
-    notes: list[str] = field(default_factory=list)
     arg_names: tuple = ()
 
     @property
@@ -126,10 +127,9 @@ class ExerciseResult:
                 lines.append(
                     "Also seen in other cases: " + ", ".join(f"{k} ({v}x)" for k, v in others.items())
                 )
-        lines.extend(f"Note: {n}" for n in self.notes)
         if self.output.strip():
             lines.append("Your function printed (first lines):")
-            lines.append(_indent("\n".join(self.output.strip().splitlines()[:10])))
+            lines.append(_indent("\n".join(self.output.strip().splitlines()[:PRINTED_LINES])))
         return "\n".join(lines)
 
 
@@ -195,9 +195,8 @@ def compare(expected, got, rtol: float, atol: float) -> tuple[str | None, Mistak
     if isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray):
             return f"Expected a numpy array, got {_type_name(got)}. Return a numpy array.", None
-        if got.dtype.kind not in "f":
-            mistake = INTEGER_TRUNCATION if got.dtype.kind in "biu" else None
-            return f"Expected a float array, got dtype {got.dtype}.", mistake
+        if got.dtype.kind not in "biuf":  # values are judged, not dtypes: exact integers are right
+            return f"Expected an array of real numbers, got dtype {got.dtype}.", None
         if got.shape != expected.shape:
             problem = f"Wrong shape: expected {expected.shape}, got {got.shape}."
             if got.shape == expected.shape[::-1] and got.ndim == 2 and _same(got, expected.T, rtol, atol):
@@ -254,7 +253,7 @@ def _type_name(value) -> str:
         return "None (did you forget to return?)"
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
-    return f"a {type(value).__name__} ({describe(value)[:80]})"
+    return f"a {type(value).__name__} ({describe(value)[:DESCRIBED]})"
 
 
 def _expected(exercise: Exercise, case: Case):
@@ -269,7 +268,7 @@ def _diagnose(exercise: Exercise, case: Case, got) -> Mistake | None:
     for mistake in exercise.mistakes:
         try:
             wrong = mistake.wrong(*case.args)
-        except Exception:  # noqa: BLE001 - a mistake that does not apply to this input
+        except (ValueError, TypeError, IndexError, ZeroDivisionError):  # does not apply to this input
             continue
         if _same(got, wrong, exercise.rtol, exercise.atol):
             return mistake

@@ -19,14 +19,17 @@ import io
 import json
 import math
 import os
+import signal
 import sys
 import time
-import traceback
 import warnings
 
 import numpy as np
 
 MAX_CAPTURED_OUTPUT = 4_000  # characters of a student's own prints kept per exercise
+MAX_STRING = 200  # characters of a returned string (or a cell error's message) sent back
+MAX_NAME = 100  # characters of a dict key or a type's name sent back
+MAX_ERROR = 300  # characters of an exception's message sent back
 
 
 # -- encoding -------------------------------------------------------------------------------------
@@ -50,11 +53,11 @@ class Encoder:
             f = float(value)
             return {"float" if type(value) is float else "npfloat": f if math.isfinite(f) else repr(f)}
         if isinstance(value, str):
-            return {"str": value[:200]}
+            return {"str": value[:MAX_STRING]}
         if type(value) in (tuple, list):
             return {type(value).__name__: [self.encode(v) for v in value]}
         if type(value) is dict:
-            return {"dict": [[str(k)[:100], self.encode(v)] for k, v in value.items()]}
+            return {"dict": [[str(k)[:MAX_NAME], self.encode(v)] for k, v in value.items()]}
         if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
             try:
                 arr = np.array(value, copy=True, subok=False)
@@ -65,7 +68,7 @@ class Encoder:
             key = f"{self.prefix}{len(self.arrays)}"
             self.arrays[key] = np.ascontiguousarray(arr)
             return {"ndarray": key}
-        return {"unsupported": type(value).__name__[:100]}
+        return {"unsupported": type(value).__name__[:MAX_NAME]}
 
 
 def decode(tree, arrays):
@@ -233,7 +236,7 @@ def run_case(funcs, name, driver, args):
     return record
 
 
-def _short(text: str, limit: int = 300) -> str:
+def _short(text: str, limit: int = MAX_ERROR) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
@@ -256,26 +259,97 @@ def run_exercise(funcs, name, driver, cases, time_limit=None):
 # -- loading student code -------------------------------------------------------------------------
 
 
+SUBMISSION = "__submission__"  # the module name of the namespace the submission's cells run in
+
+
+def _cell_line(exc: BaseException, filename: str):
+    """The line of the cell where ``exc`` was raised (for a SyntaxError: where it was found)."""
+    if isinstance(exc, SyntaxError) and exc.filename == filename:
+        return exc.lineno
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
 def load_cells(sources):
     """Execute the selected notebook cells in one fresh namespace, each cell on its own.
 
     A cell that raises does not stop the others (a typo in one exercise should not cost the rest).
-    Returns (namespace, errors) where errors are short messages naming the failing cell.
+    Returns (namespace, errors); each error is ``{"cell": position in sources, "type", "message",
+    "line": line in that cell or None}``.
     """
-    namespace = {"__name__": "__submission__", "np": np}
+    namespace = {"__name__": SUBMISSION, "np": np}
     errors = []
     for index, source in enumerate(sources):
+        filename = f"<cell {index}>"
         try:
-            code = compile(source, f"<cell {index}>", "exec")
+            code = compile(source, filename, "exec")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 exec(code, namespace)  # noqa: S102 - running the submission is the point
         except BaseException as exc:  # noqa: BLE001
             if isinstance(exc, KeyboardInterrupt):
                 raise
-            line = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            errors.append(f"cell {index}: {_short(line, 200)}")
+            message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+            errors.append(
+                {
+                    "cell": index,
+                    "type": type(exc).__name__,
+                    "message": _short(message, MAX_STRING),
+                    "line": _cell_line(exc, filename),
+                }
+            )
     return namespace, errors
+
+
+# -- the packages student code may import ----------------------------------------------------------
+
+
+def not_available(name: str, allowed) -> str:
+    return (
+        f"{name} is not available in this course's grader: implement it with numpy "
+        f"(student code may import the standard library and {', '.join(sorted(allowed))})."
+    )
+
+
+def guard_imports(allowed) -> None:
+    """From here on, code of the submission (its cells and the functions they define) imports only
+    the standard library and the ``allowed`` packages; anything else raises ModuleNotFoundError with
+    a message naming it. Imports made by numpy or matplotlib themselves are not affected."""
+    import builtins
+    import importlib.abc
+
+    permitted = set(allowed) | set(sys.stdlib_module_names)
+    original = builtins.__import__
+
+    def from_submission(globals_) -> bool:
+        return isinstance(globals_, dict) and globals_.get("__name__") == SUBMISSION
+
+    def guarded(name, globals=None, locals=None, fromlist=(), level=0):
+        top = name.split(".")[0]
+        if level == 0 and top not in permitted and from_submission(globals):
+            raise ModuleNotFoundError(not_available(top, allowed), name=top)
+        return original(name, globals, locals, fromlist, level)
+
+    class Finder(importlib.abc.MetaPathFinder):
+        """Catches ``importlib.import_module`` called from the submission."""
+
+        def find_spec(self, name, path=None, target=None):
+            top = name.split(".")[0]
+            if path is None and top not in permitted:
+                frame = sys._getframe(1)
+                while frame is not None and "importlib" in frame.f_code.co_filename:
+                    frame = frame.f_back
+                if frame is not None and from_submission(frame.f_globals):
+                    raise ModuleNotFoundError(not_available(top, allowed), name=top)
+            return None
+
+    builtins.__import__ = guarded
+    sys.meta_path.insert(0, Finder())
 
 
 # -- sandbox entry point --------------------------------------------------------------------------
@@ -308,15 +382,19 @@ def drop_privileges(uid: int, processes: int) -> None:
 def main(workdir: str, contained: bool = False) -> int:
     """Sandbox entry: read ``job.json/.npz`` in ``workdir``; write ``result-<exercise>.json/.npz``.
 
-    ``job.json`` holds ``cells`` (sources), ``time_limit`` (seconds per exercise) and ``exercises``:
+    ``job.json`` holds ``cells`` (sources), ``allowed_packages`` (what student code may import besides
+    the standard library), ``time_limit`` (seconds per exercise) and ``exercises``:
     ``[{"name", "driver", "cases": <encoded list of argument lists>}]``. Each exercise runs in a
     forked child so that one that crashes, exits or hangs costs that exercise only. ``contained``
     (only inside the sandbox's own PID namespace) also kills, after each exercise, every process the
     exercise left behind, so that one exercise's orphans cannot starve the next.
     """
     job, arrays = _read(os.path.join(workdir, "job"))
+    guard_imports(job["allowed_packages"])
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         namespace, cell_errors = load_cells(job["cells"])
+    with open(os.path.join(workdir, "cells.json"), "w") as f:  # before any exercise can crash the run
+        json.dump({"cell_errors": cell_errors}, f)
     for exercise in job["exercises"]:
         name = exercise["name"]
         cases = decode(exercise["cases"], arrays)
@@ -345,8 +423,6 @@ def main(workdir: str, contained: bool = False) -> int:
         _wait(pid, job["time_limit"] + 2)
         if contained:
             _kill_others()
-    with open(os.path.join(workdir, "cells.json"), "w") as f:
-        json.dump({"cell_errors": cell_errors}, f)
     return 0
 
 
@@ -354,8 +430,6 @@ def _kill_others(limit: float = 5.0) -> None:
     """Kill every process this user can signal except this one (inside a PID namespace: the
     submission's leftovers) and wait until they are gone: until they are reaped, they still count
     against the process limit that the next exercise's fork needs."""
-    import signal
-
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         try:
@@ -389,8 +463,29 @@ def _wait(pid: int, limit: float) -> None:
         if done:
             return
         time.sleep(0.005)
-    os.kill(pid, 9)
+    os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
+
+
+def read_cell_errors(workdir: str):
+    """Judge side: the cell errors the runner recorded, or None if it never finished loading the
+    cells. Untrusted: anything malformed is left out."""
+    path = os.path.join(workdir, "cells.json")
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path) as f:
+            errors = json.load(f)["cell_errors"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    fields = {"cell": int, "type": str, "message": str}
+    return [
+        e
+        for e in (errors if isinstance(errors, list) else [])
+        if isinstance(e, dict)
+        and all(isinstance(e.get(k), kind) for k, kind in fields.items())
+        and (e.get("line") is None or isinstance(e.get("line"), int))
+    ]
 
 
 def read_result(workdir: str, name: str):

@@ -6,15 +6,20 @@ the results. Limits: wall clock, CPU time, address space, file size, number of p
 it starts outlives it), an unprivileged user of its own when the grader runs as root, and a view of
 the operating system and the Python installation only: not the course repository, the submissions,
 the gradebook, home directories or the temporary files of other gradings.
-Without bubblewrap the same limits apply to a plain subprocess, and the results say so loudly.
+Grading needs the sandbox: :func:`probe` starts it once before anything is graded and, if it cannot
+start, stops with bubblewrap's own words and the fix, so that a broken sandbox is never recorded as
+students' zeros. Only an explicit ``isolation="process"`` runs the same limits in a plain subprocess
+(``"auto"``: bubblewrap where it starts, else a plain subprocess), and every result then says so.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,8 +30,12 @@ from autograder.engine import runner
 
 RUNNER = Path(runner.__file__)
 OUTPUT_CAP = 20_000  # characters of the sandbox's own stdout/stderr kept for the report
+OUTPUT_TAIL = 2_000  # characters of it shown to the instructor when the runner fails
 FIRST_UID = 200_000  # sandboxes run as unprivileged uids from here on, one per sandbox
+UIDS_PER_PROCESS = 4096  # uids a grading process cycles through before reusing one
+PROCESS_SLOTS = 4096  # grading processes (by pid) that get disjoint uid ranges
 _uids = itertools.count()
+ISOLATIONS = ("bwrap", "process", "auto")
 INSIDE = "/tmp/sandbox"  # the job directory as the sandboxed process sees it
 
 
@@ -49,6 +58,12 @@ class Run:
 
     def result(self, name: str):
         return runner.read_result(str(self.workdir), name)
+
+    def cell_errors(self):
+        return runner.read_cell_errors(str(self.workdir))
+
+    def tail(self) -> str:
+        return self.output[-OUTPUT_TAIL:]
 
 
 def bwrap_path() -> str | None:
@@ -74,8 +89,60 @@ def _preexec(limits: Limits):
 
 def sandbox_uid() -> int:
     """A user id of its own for each sandbox: process limits count per user, so a fork bomb in one
-    submission must not use up the processes of another graded at the same time."""
-    return FIRST_UID + (os.getpid() % 4096) * 64 + next(_uids) % 64
+    submission must not use up the processes of another graded at the same time. Each grading
+    process has its own range of uids and cycles through it (sandboxes of one process run at most
+    a few at a time, far fewer than the range)."""
+    slot = os.getpid() % PROCESS_SLOTS
+    return FIRST_UID + slot * UIDS_PER_PROCESS + next(_uids) % UIDS_PER_PROCESS
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot start on this machine: the grader's problem, never the student's."""
+
+
+FIX = (
+    "Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) on a machine or container that "
+    "allows unprivileged user namespaces (Ubuntu 24.04: an AppArmor profile for bwrap, or "
+    "sysctl kernel.apparmor_restrict_unprivileged_userns=0; Docker: run the grader with --privileged "
+    "or a seccomp profile that allows unshare). Or, only where each submission already runs in a "
+    "throw-away container, grade with --isolation process (resource limits only; every result says so)."
+)
+
+
+@functools.cache
+def _probe_bwrap(bwrap: str) -> str | None:
+    """Start the sandbox once with a trivial command; None if it works, else what went wrong."""
+    workdir = Path(tempfile.mkdtemp(prefix="grade-probe-"))
+    try:
+        argv = _command(workdir, bwrap, Limits(), sandbox_uid())
+        argv = argv[: argv.index("--") + 1] + [sys.executable, "-I", "-c", "pass"]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if proc.returncode != 0:
+        return (proc.stderr or proc.stdout).strip()[-OUTPUT_TAIL:] or f"exit status {proc.returncode}"
+    return None
+
+
+def probe(isolation: str = "bwrap") -> bool:
+    """Check, once per process, that student code can be isolated as asked; returns whether it runs
+    under bubblewrap. Raises :class:`SandboxUnavailable` (with bubblewrap's words and the fix) when
+    ``isolation="bwrap"`` and the sandbox cannot start."""
+    if isolation not in ISOLATIONS:
+        raise ValueError(f"isolation must be one of {', '.join(ISOLATIONS)}, not {isolation!r}")
+    if isolation == "process":
+        return False
+    bwrap = bwrap_path()
+    problem = "bubblewrap (bwrap) is not installed." if bwrap is None else _probe_bwrap(bwrap)
+    if problem is None:
+        return True
+    if isolation == "auto":
+        return False
+    raise SandboxUnavailable(
+        f"The grading sandbox cannot start, so nothing was graded: {problem}\nFix: {FIX}"
+    )
 
 
 # The operating system the interpreter needs, read-only; nothing else of the machine is visible.
@@ -108,12 +175,15 @@ def _command(workdir: Path, bwrap: str | None, limits: Limits, uid: int) -> list
     return [*argv, "--", *command]
 
 
-def run(job: dict, arrays: dict, limits: Limits, *, isolate: bool = True) -> Run:
-    """Write the job to a fresh private directory and run the runner on it."""
+def run(job: dict, arrays: dict, limits: Limits, *, bubblewrap: bool = True) -> Run:
+    """Write the job to a fresh private directory and run the runner on it, under bubblewrap or (only
+    if ``bubblewrap`` is False: see :func:`probe`) in a plain subprocess with the same limits."""
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     runner._write(str(workdir / "job"), {**job, "time_limit": limits.exercise_seconds}, arrays)
     shutil.copy(RUNNER, workdir / "runner.py")
-    bwrap = bwrap_path() if isolate else None
+    bwrap = bwrap_path() if bubblewrap else None
+    if bubblewrap and bwrap is None:
+        raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed.\nFix: {FIX}")
     uid = sandbox_uid()
     if bwrap is not None and os.geteuid() == 0:
         for path in [workdir, *workdir.iterdir()]:
@@ -152,6 +222,6 @@ def run(job: dict, arrays: dict, limits: Limits, *, isolate: bool = True) -> Run
 
 def _kill_group(pgid: int) -> None:
     try:
-        os.killpg(pgid, 9)
+        os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass

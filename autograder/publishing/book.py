@@ -22,6 +22,8 @@ from nbclient import NotebookClient
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 from traitlets.config import Config
 
+from autograder.conventions import CODE_STUB, nbgrader_env
+from autograder.engine.notebook import is_test_cell
 from autograder.publishing import ROOT, release
 
 BOOK_FILES = (
@@ -33,7 +35,6 @@ BOOK_FILES = (
     "references.bib",
     "_ext/course_site.py",
 )
-STUB = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
 
 def _nbgrader_meta(cell) -> dict:
@@ -81,12 +82,12 @@ def student_view(nb: nbformat.NotebookNode, download: str) -> nbformat.NotebookN
     """Cut the student's view out of an executed source notebook, keeping demo outputs."""
     nb = nbformat.from_dict(nb)  # a copy
     resources = {}
-    nb, resources = ClearSolutions(code_stub=STUB, enforce_metadata=True).preprocess(nb, resources)
+    nb, resources = ClearSolutions(code_stub=CODE_STUB, enforce_metadata=True).preprocess(nb, resources)
     nb, resources = ClearHiddenTests(enforce_metadata=True).preprocess(nb, resources)
     cells = []
     for cell in nb.cells:
         meta = _nbgrader_meta(cell)
-        if meta.get("grade") and not meta.get("solution"):
+        if is_test_cell(meta):
             continue  # graded cells run at submission time; their checks are not for the page
         if meta.get("solution") or meta.get("locked"):
             cell.outputs = []  # a stub's visible tests would not pass: don't show model-answer output
@@ -156,7 +157,7 @@ def main(*, output: str | Path = ROOT / "_build", course: str | Path = ROOT) -> 
     chapter_ids = release.available(course)
     release.main(chapter_ids, course=course)
     src = stage(output, chapter_ids, course)
-    env = release.nbgrader_env()
+    env = nbgrader_env()
     subprocess.run(
         [str(Path(sys.executable).parent / "jupyter-book"), "config", "sphinx", str(src)],
         env=env,

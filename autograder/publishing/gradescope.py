@@ -16,7 +16,7 @@ from autograder.engine import exercises
 from autograder.publishing import ROOT
 
 SETUP = """#!/usr/bin/env bash
-# Gradescope image set-up: Python, the sandbox, and the grader's only dependency (numpy).
+# Gradescope image set-up: Python, the sandbox, and what student code may import (numpy, matplotlib).
 set -euo pipefail
 apt-get update
 apt-get install -y --no-install-recommends python3 python3-venv bubblewrap
@@ -36,7 +36,10 @@ if [ ! -f "$notebook" ]; then  # a renamed notebook: take the first one submitte
 fi
 mkdir -p "$root/results"
 cd "$root/source"
-exec "$python" -m autograder grade "$notebook" --results "$root/results/results.json"
+# Each submission runs in its own throw-away container; bubblewrap adds to it where it can start
+# (--isolation auto), and every result says when it could not.
+exec "$python" -m autograder grade "$notebook" --chapter {chapter} --isolation auto \\
+  --results "$root/results/results.json"
 """
 
 
@@ -51,15 +54,17 @@ def main(chapter: str, *, output: str | Path = "autograder.zip") -> Path:
     exercises.chapter(chapter)  # a clear error for an unknown chapter
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    numpy = next(
-        line for line in (ROOT / "requirements.txt").read_text().splitlines() if line.startswith("numpy")
-    )
+    requirements = (ROOT / "requirements.txt").read_text().splitlines()
+    wanted = [
+        next(line for line in requirements if line.split("<")[0].split(">")[0].split("=")[0] == package)
+        for package in exercises.STUDENT_PACKAGES
+    ]
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name, text in (("setup.sh", SETUP), ("run_autograder", RUN.format(chapter=chapter))):
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o755 << 16
             bundle.writestr(info, text)
-        bundle.writestr("requirements.txt", numpy + "\n")
+        bundle.writestr("requirements.txt", "\n".join(wanted) + "\n")
         for package in ("autograder", "solutions"):
             for path, arcname in _package_files(package):
                 bundle.write(path, str(arcname))

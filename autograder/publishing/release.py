@@ -9,20 +9,13 @@ costs more than generating a notebook, so one child process generates every chap
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from autograder.conventions import nbgrader_env
 from autograder.engine import exercises
 from autograder.publishing import ROOT
-
-
-def nbgrader_env() -> dict:
-    """The environment for an nbgrader command: this Python's bin/ first on PATH."""
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
-    return env
 
 
 def nbgrader(*args: str, course: Path) -> subprocess.CompletedProcess:

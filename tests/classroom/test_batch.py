@@ -14,6 +14,7 @@ import pytest
 from helpers import ROOT, make_class
 from nbgrader.api import Gradebook
 
+from autograder.conventions import COURSE_ID
 from autograder.engine import exercises
 
 pytestmark = pytest.mark.slow
@@ -58,7 +59,7 @@ def graded_class(tmp_path_factory):
 def test_every_submission_is_recorded(graded_class):
     course, kinds, out = graded_class
     assert "graded 30, unchanged 0, failed 0" in out
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="convolutions") as gb:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=COURSE_ID) as gb:
         scores = {s: gb.find_submission(CHAPTER, s).score for s in kinds}
     assert scores == {s: score for s, (score, _) in ledger(course).items()}
     for student, kind in kinds.items():

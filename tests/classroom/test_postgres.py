@@ -15,6 +15,8 @@ import pytest
 from helpers import ROOT, make_class
 from nbgrader.api import Gradebook
 
+from autograder.conventions import COURSE_ID
+
 pytestmark = pytest.mark.slow
 BINDIR = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 
@@ -74,7 +76,7 @@ def test_class_grades_land_in_postgres(postgres_url, tmp_path):
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "graded 7, unchanged 0, failed 0" in proc.stdout
-    with Gradebook(postgres_url, course_id="convolutions") as gb:
+    with Gradebook(postgres_url, course_id=COURSE_ID) as gb:
         scores = {s: gb.find_submission("01_convolution", s).score for s in kinds}
     assert kinds["student000"] == "honest" and kinds["student006"] == "broken file"
     assert scores["student000"] == 10 and scores["student006"] == 0

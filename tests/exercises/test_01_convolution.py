@@ -12,6 +12,7 @@ from helpers import (
 )
 
 from autograder.engine import exercises
+from autograder.engine.grade import exercise_of
 
 CHAPTER = "01_convolution"
 
@@ -153,7 +154,7 @@ def convolve2d_full(image, kernel):
 
 def test_model_answers_get_full_marks():
     doc = assert_model_answers_get_full_marks(CHAPTER)
-    assert {t["name"].split(" ")[0] for t in doc["tests"]} == {ex.name for ex in exercises.chapter(CHAPTER)}
+    assert {exercise_of(t) for t in doc["tests"]} == {ex.name for ex in exercises.chapter(CHAPTER)}
 
 
 def test_release_has_stubs_and_scores_zero(course):
@@ -165,7 +166,7 @@ def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
     name, code, diagnosis = WRONG[label]
     doc = assert_wrong_answer_diagnosed(CHAPTER, name, {name: code}, diagnosis, tmp_path)
     assert "First failure" in result_for(doc, name)["output"]
-    others = [t for t in doc["tests"] if t["name"].split(" ")[0] != name and not _depends_on(t, name)]
+    others = [t for t in doc["tests"] if exercise_of(t) != name and not _depends_on(t, name)]
     assert all(t["score"] == t["max_score"] for t in others), "a mistake in one exercise cost another"
 
 

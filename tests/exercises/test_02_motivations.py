@@ -10,6 +10,8 @@ from helpers import (
     assert_wrong_answer_diagnosed,
 )
 
+from autograder.engine.grade import exercise_of
+
 CHAPTER = "02_motivations"
 
 RF = """
@@ -163,7 +165,7 @@ def test_release_has_stubs_and_scores_zero(course):
 def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
     name, code, diagnosis = WRONG[label]
     doc = assert_wrong_answer_diagnosed(CHAPTER, name, {name: code}, diagnosis, tmp_path)
-    others = [t for t in doc["tests"] if t["name"].split(" ")[0] != name]
+    others = [t for t in doc["tests"] if exercise_of(t) != name]
     assert all(t["score"] == t["max_score"] for t in others)
 
 

@@ -7,8 +7,6 @@ import numpy as np
 import solutions
 from autograder.engine.exercise import Case, Exercise, Mistake
 
-CHAPTER = "01_convolution"
-
 
 def _full_correlate(image, kernel):
     kh, kw = np.shape(kernel)
@@ -54,7 +52,6 @@ FULL_INSTEAD_OF_VALID = Mistake(
 
 correlate2d = Exercise(
     name="correlate2d",
-    chapter=CHAPTER,
     points=4,
     make_cases=_cases,
     reference=solutions.correlate2d,
@@ -78,7 +75,6 @@ correlate2d = Exercise(
 
 convolve2d = Exercise(
     name="convolve2d",
-    chapter=CHAPTER,
     points=3,
     make_cases=_cases,
     reference=solutions.convolve2d,
@@ -111,7 +107,6 @@ convolve2d = Exercise(
 
 convolve2d_full = Exercise(
     name="convolve2d_full",
-    chapter=CHAPTER,
     points=3,
     make_cases=lambda rng: _cases(rng, full=True),
     reference=solutions.convolve2d_full,

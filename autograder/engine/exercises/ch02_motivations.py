@@ -7,8 +7,6 @@ import numpy as np
 import solutions
 from autograder.engine.exercise import Case, Exercise, Mistake
 
-CHAPTER = "02_motivations"
-
 
 def _pair(k):
     return (k, k) if isinstance(k, int) else tuple(k)
@@ -47,7 +45,6 @@ def _dense_bias_per_channel(in_shape, out_shape, bias):
 
 dense_parameters = Exercise(
     name="dense_parameters",
-    chapter=CHAPTER,
     points=1,
     make_cases=_dense_cases,
     reference=solutions.dense_parameters,
@@ -87,7 +84,6 @@ def _lc_weights(c, out_shape, k):
 
 locally_connected_parameters = Exercise(
     name="locally_connected_parameters",
-    chapter=CHAPTER,
     points=2,
     make_cases=_lc_cases,
     reference=solutions.locally_connected_parameters,
@@ -129,7 +125,6 @@ def _conv_cases(rng):
 
 conv_parameters = Exercise(
     name="conv_parameters",
-    chapter=CHAPTER,
     points=1,
     make_cases=_conv_cases,
     reference=solutions.conv_parameters,
@@ -180,7 +175,6 @@ def _rf(layers, *, dilation=True, compound=True, stride=True):
 
 receptive_field = Exercise(
     name="receptive_field",
-    chapter=CHAPTER,
     points=3,
     make_cases=_rf_cases,
     reference=solutions.receptive_field,
@@ -233,7 +227,6 @@ def _translate_cases(rng):
 
 translate = Exercise(
     name="translate",
-    chapter=CHAPTER,
     points=3,
     make_cases=_translate_cases,
     reference=solutions.translate,
@@ -252,7 +245,8 @@ translate = Exercise(
         ),
         Mistake(
             "shifted in the wrong direction",
-            "Positive dy moves the content down: out[i + dy, j + dx] = image[i, j].",
+            "Positive dy moves the content down and positive dx right: the pixel at (0, 0) ends up at "
+            "(dy, dx).",
             lambda image, dy, dx: solutions.translate(image, -dy, -dx),
         ),
     ),

@@ -9,8 +9,6 @@ import numpy as np
 import solutions
 from autograder.engine.exercise import Case, Exercise, Mistake
 
-CHAPTER = "03_padding"
-
 
 def _size_cases(rng):
     cases = [
@@ -56,7 +54,6 @@ def _size(n, k, p=0, s=1, d=1, *, rounding=math.floor, dilation=True, sides=2):
 
 output_size = Exercise(
     name="output_size",
-    chapter=CHAPTER,
     points=3,
     make_cases=_size_cases,
     reference=solutions.output_size,
@@ -120,7 +117,6 @@ def _numpy_pad(image, padding, numpy_mode):
 
 pad2d = Exercise(
     name="pad2d",
-    chapter=CHAPTER,
     points=3,
     make_cases=_pad_cases,
     reference=solutions.pad2d,
@@ -180,7 +176,6 @@ def _corr_cases(rng):
 
 correlate2d_padded = Exercise(
     name="correlate2d_padded",
-    chapter=CHAPTER,
     points=2,
     make_cases=_corr_cases,
     reference=solutions.correlate2d_padded,
@@ -217,7 +212,6 @@ def _same_cases(rng):
 
 same_padding = Exercise(
     name="same_padding",
-    chapter=CHAPTER,
     points=2,
     make_cases=_same_cases,
     reference=solutions.same_padding,
@@ -226,7 +220,7 @@ same_padding = Exercise(
         Mistake(
             "extra padding on the wrong side",
             "For an even total, PyTorch and TensorFlow put the extra row or column after the image "
-            "(bottom/right): before = total // 2, after = total - before.",
+            "(bottom/right): before gets the smaller half.",
             lambda k, d=1: solutions.same_padding(k, d)[::-1],
         ),
         Mistake(

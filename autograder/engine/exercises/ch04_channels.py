@@ -7,8 +7,6 @@ import numpy as np
 import solutions
 from autograder.engine.exercise import Case, Exercise, Mistake
 
-CHAPTER = "04_channels"
-
 
 def _rand(rng, *shape):
     return np.round(rng.normal(size=shape), 2)
@@ -51,7 +49,6 @@ def _one_axis(stride):
 
 conv2d = Exercise(
     name="conv2d",
-    chapter=CHAPTER,
     points=5,
     make_cases=_conv_cases,
     reference=solutions.conv2d,
@@ -125,7 +122,6 @@ def _lc_shared(x, weight, bias=None, stride=1):
 
 locally_connected2d = Exercise(
     name="locally_connected2d",
-    chapter=CHAPTER,
     points=3,
     make_cases=_lc_cases,
     reference=solutions.locally_connected2d,
@@ -168,7 +164,6 @@ def _tile_cases(rng):
 
 tile_weights = Exercise(
     name="tile_weights",
-    chapter=CHAPTER,
     points=2,
     make_cases=_tile_cases,
     reference=solutions.tile_weights,

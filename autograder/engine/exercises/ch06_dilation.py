@@ -7,8 +7,6 @@ import numpy as np
 import solutions
 from autograder.engine.exercise import Case, Exercise, Mistake
 
-CHAPTER = "06_dilation"
-
 
 def _rand(rng, *shape):
     return np.round(rng.normal(size=shape), 2)
@@ -39,7 +37,6 @@ def _spread(kernel, gap):
 
 dilate_kernel = Exercise(
     name="dilate_kernel",
-    chapter=CHAPTER,
     points=3,
     make_cases=_dilate_cases,
     reference=solutions.dilate_kernel,
@@ -84,7 +81,6 @@ def _as_stride(image, kernel, d=1):
 
 dilated_correlate2d = Exercise(
     name="dilated_correlate2d",
-    chapter=CHAPTER,
     points=4,
     make_cases=_corr_cases,
     reference=solutions.dilated_correlate2d,
@@ -119,7 +115,6 @@ def _eff_cases(rng):
 
 effective_kernel_size = Exercise(
     name="effective_kernel_size",
-    chapter=CHAPTER,
     points=3,
     make_cases=_eff_cases,
     reference=solutions.effective_kernel_size,

@@ -7,8 +7,6 @@ import numpy as np
 import solutions
 from autograder.engine.exercise import Case, Exercise, Mistake
 
-CHAPTER = "08_backprop"
-
 
 def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
@@ -104,7 +102,6 @@ def _backward_gradient(case, returned):
 
 conv2d_backward = Exercise(
     name="conv2d_backward",
-    chapter=CHAPTER,
     points=5,
     make_cases=_backward_cases,
     reference=solutions.conv2d_backward,
@@ -153,17 +150,17 @@ conv2d_backward = Exercise(
         Mistake(
             "dbias summed over the wrong axes",
             "bias[f] was added to every position of every image in channel f: dbias[f] sums dout[:, f] over "
-            "the batch and both spatial axes, dout.sum(axis=(0, 2, 3)).",
+            "the batch and both spatial axes (axes 0, 2 and 3).",
             lambda *a: _with(a, dbias=np.asarray(a[0], dtype=float).sum(axis=(2, 3))),
         ),
         Mistake(
             "dbias summed over the wrong axes",
-            "dbias has one entry per filter: dout.sum(axis=(0, 2, 3)).",
+            "dbias has one entry per filter: sum dout over the batch and both spatial axes.",
             lambda *a: _with(a, dbias=np.asarray(a[0], dtype=float).sum(axis=(1, 2, 3))),
         ),
         Mistake(
             "dbias summed over the wrong axes",
-            "dbias has one entry per filter: sum dout over the spatial axes too, dout.sum(axis=(0, 2, 3)).",
+            "dbias has one entry per filter: sum dout over the batch and over the spatial axes too.",
             lambda *a: _with(a, dbias=np.asarray(a[0], dtype=float).sum(axis=0)),
         ),
     ),
@@ -200,7 +197,6 @@ def _without_output_padding(n, k, p=0, s=1, op=0, d=1):
 
 transposed_output_size = Exercise(
     name="transposed_output_size",
-    chapter=CHAPTER,
     points=2,
     make_cases=_size_cases,
     reference=solutions.transposed_output_size,
@@ -275,7 +271,6 @@ def _padded_instead(x, weight, bias=None, stride=1, padding=0, output_padding=0,
 
 conv_transpose2d = Exercise(
     name="conv_transpose2d",
-    chapter=CHAPTER,
     points=3,
     make_cases=_transpose_cases,
     reference=solutions.conv_transpose2d,
