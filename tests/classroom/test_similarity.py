@@ -103,7 +103,8 @@ def test_renamed_variables_and_reordered_functions_still_match(tmp_path):
     sub = tmp_path / "submitted"
     original = HELPER + "\n" + given("correlate2d_padded") + BODY
     disguised = given("correlate2d_padded") + rename(BODY) + "\n" + rename(HELPER)  # helper moved below
-    assert "window_sum" not in disguised and "padded[" not in disguised
+    written = rename(BODY) + rename(HELPER)
+    assert "window_sum" not in written and "padded[" not in written  # every name changed
     submit(sub, "ada", {"correlate2d_padded": original})
     submit(sub, "bob", {"correlate2d_padded": disguised})
     submit(sub, "cyd", {"correlate2d_padded": given("correlate2d_padded") + OTHER})
