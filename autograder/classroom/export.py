@@ -47,16 +47,25 @@ def _late_cells(row: Row) -> list:
 
 
 def write_csv(rows: list[Row], path: Path) -> Path:
-    """One row per student and chapter: total, maximum, and a column per exercise; when late penalties
-    apply, then the raw score, the penalty (points), the days late, the submission time and due date.
-    ``score`` is always what the student gets, after any penalty."""
+    """One row per student and chapter: total, maximum, a column per exercise, and ``feedback``: the
+    verdict line of every exercise that lost points (the first failure or why it could not run); when
+    late penalties apply, then the raw score, the penalty (points), the days late, the submission time
+    and due date. ``score`` is always what the student gets, after any penalty."""
     columns = exercise_columns(rows)
     with_late = any("late" in row.results for row in rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(
-            ["student", "chapter", "score", "max_score", *columns, *(LATE_COLUMNS if with_late else ())]
+            [
+                "student",
+                "chapter",
+                "score",
+                "max_score",
+                *columns,
+                "feedback",
+                *(LATE_COLUMNS if with_late else ()),
+            ]
         )
         for row in rows:
             scores = {exercise_of(t): t["score"] for t in row.results["tests"]}
@@ -67,10 +76,22 @@ def write_csv(rows: list[Row], path: Path) -> Path:
                     row.score,
                     row.max_score,
                     *(scores.get(c, "") for c in columns),
+                    _verdicts(row),
                     *(_late_cells(row) if with_late else ()),
                 ]
             )
     return path
+
+
+def _verdicts(row: Row) -> str:
+    """For each exercise that lost points: its verdict (the first line of its feedback: why it could
+    not run, or how many cases passed) and the mistake diagnosed, if any."""
+    lines = []
+    for test in row.results["tests"]:
+        if test["score"] < test["max_score"]:
+            feedback = test["output"].splitlines()
+            lines += feedback[:1] + [line for line in feedback if line.startswith("Diagnosis: ")]
+    return "\n".join(lines)
 
 
 PAGE = """<!DOCTYPE html>

@@ -77,9 +77,11 @@ def test_csv_has_a_row_per_submission_and_a_column_per_exercise(graded_class):
         rows = list(csv.DictReader(f))
     assert len(rows) == 30 and {r["student"] for r in rows} == set(kinds)
     names = [ex.name for ex in exercises.chapter(CHAPTER)]
-    assert list(rows[0])[:4] == ["student", "chapter", "score", "max_score"] and list(rows[0])[4:] == names
+    assert list(rows[0]) == ["student", "chapter", "score", "max_score", *names, "feedback"]
     for row in rows:
         assert float(row["score"]) == pytest.approx(sum(float(row[n]) for n in names))
+        lost = float(row["score"]) < float(row["max_score"])
+        assert bool(row["feedback"]) == lost, row  # every lost point is explained, nothing else
 
 
 def test_feedback_pages_explain_and_hide_the_reference(graded_class):

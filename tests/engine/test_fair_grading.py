@@ -3,6 +3,7 @@ and the grader's own failures are never recorded as the student's."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -75,6 +76,20 @@ def test_a_cell_that_does_not_run_is_named_with_its_error_and_line(tmp_path, cod
     assert f"{error}: " in feedback and f"line {line} of notebook cell" in feedback, feedback
     assert "No function named" not in feedback
     assert result_for(doc, "convolve2d")["score"] == result_for(doc, "convolve2d")["max_score"]
+
+
+def test_a_cell_that_does_not_run_is_named_in_the_class_csv_and_html(tmp_path):
+    broken = "def correlate2d(image, kernel):\n    for i in range(3)\n        pass\n"
+    with_answers(CHAPTER, {"correlate2d": broken}, tmp_path / "submitted" / "ada" / CHAPTER)
+    summary = batch.main(tmp_path / "submitted", progress=False)
+    with summary.csv.open() as f:
+        (row,) = csv.DictReader(f)
+    assert (
+        "correlate2d: 0/4 points. The cell that defines correlate2d did not run: SyntaxError"
+        in row["feedback"]
+    )
+    page = (tmp_path / "feedback" / "ada" / CHAPTER / f"{CHAPTER}.html").read_text()
+    assert "did not run: SyntaxError" in page and "line 2 of notebook cell" in page
 
 
 def test_the_runner_stopping_is_explained_to_both(tmp_path):
