@@ -13,12 +13,8 @@
 from __future__ import annotations
 
 import html
-import re
 
 from docutils import nodes
-
-_ANIMATION_IMAGE = re.compile(r'<img id="(_anim_img\w+)"')
-_ANIMATION_SLIDER = re.compile(r'<input id="(_anim_slider\w+)"')
 
 
 def _unique(assets):
@@ -50,8 +46,8 @@ def name_animations(app, doctree):
             text = raw.astext()
             if "_anim_img" not in text:
                 continue
-            text = _ANIMATION_IMAGE.sub(lambda m: f'<img id="{m[1]}" alt="{html.escape(alt)}"', text)
-            text = _ANIMATION_SLIDER.sub(lambda m: f'<input id="{m[1]}" aria-label="Frame"', text)
+            text = text.replace('<img id="_anim_img', f'<img alt="{html.escape(alt)}" id="_anim_img')
+            text = text.replace('<input id="_anim_slider', '<input aria-label="Frame" id="_anim_slider')
             raw.replace_self(nodes.raw(text, text, format="html", classes=raw.get("classes", [])))
 
 
