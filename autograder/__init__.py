@@ -6,6 +6,6 @@ Public API:
 - ``python -m autograder grade``: grade a notebook (or, later, a class) into Gradescope-format results.
 """
 
-from autograder.check import check
+from autograder.engine.check import check
 
 __all__ = ["check"]

@@ -8,14 +8,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder.conventions import nbgrader_env
+from autograder.publishing import ROOT, release
+from autograder.publishing.course import copy_course, make_class
 from benchmarks.timing import Row, Stats, once
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # the class generator the tests use: one source of generated classes
-
-from helpers import copy_course, make_class  # noqa: E402
-
-from autograder import release  # noqa: E402
 
 CHAPTER = "01_convolution"
 
@@ -52,7 +48,7 @@ def _nbgrader(course: Path) -> None:
     """nbgrader autograde on the same tree. Its exit status is ignored: a hostile submission that kills the
     kernel makes nbgrader report an error after grading the others, which is the peer's behaviour to time."""
     cmd = [sys.executable, "-m", "nbgrader", "autograde", CHAPTER, "--create", "--log-level=ERROR"]
-    subprocess.run(cmd, cwd=course, env=release.nbgrader_env(), capture_output=True)
+    subprocess.run(cmd, cwd=course, env=nbgrader_env(), capture_output=True)
 
 
 def class_rows(sizes=(10, 30, 100), peer_size: int = 30) -> tuple[list[Row], list[dict]]:
@@ -85,7 +81,7 @@ def class_rows(sizes=(10, 30, 100), peer_size: int = 30) -> tuple[list[Row], lis
 
 def book_rows() -> list[Row]:
     """`make book` from a clean copy (cold), then again with nothing changed (cached)."""
-    from autograder import book
+    from autograder.publishing import book
 
     with tempfile.TemporaryDirectory() as tmp:
         course = copy_course(Path(tmp) / "course")

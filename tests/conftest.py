@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from helpers import copy_course
 
-from autograder import release, sandbox
+from autograder.engine import sandbox
+from autograder.publishing import release
 
 
 @pytest.fixture(scope="session")

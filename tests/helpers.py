@@ -2,51 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import shutil
+import re
 from pathlib import Path
 
 import nbformat
 import yaml
 
-from autograder import book, chapters, grade
+from autograder.engine import exercises, grade, notebook, runner
+from autograder.engine.judge import judge_exercise
+from autograder.publishing import ROOT
+from autograder.publishing.course import (  # noqa: F401 - the tests' notebook factories
+    CLASS_KINDS,
+    copy_course,
+    make_class,
+    model_answers,
+    solution_cell,
+    source_notebook,
+    with_answers,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-COURSE_FILES = (*book.BOOK_FILES, "nbgrader_config.py")  # the book's sources and nbgrader's config
-
-
-def source_notebook(chapter_id: str) -> Path:
-    return ROOT / "chapters" / chapter_id / f"{chapter_id}.ipynb"
-
-
-def copy_course(dest: Path) -> Path:
-    """A copy of the course's sources (never its generated output) in ``dest``."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in COURSE_FILES:
-        if (ROOT / name).exists():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(ROOT / name, dest / name)
-    shutil.copytree(ROOT / "chapters", dest / "chapters", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    return dest
-
-
-def solution_cell(nb, name: str):
-    """The solution cell whose nbgrader grade_id is ``name``."""
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == name:
-            return cell
-    raise KeyError(f"no cell with grade_id {name!r}")
-
-
-def with_answers(chapter_id: str, answers: dict[str, str], dest: Path, *, base: Path | None = None) -> Path:
-    """A copy of a chapter notebook (the source by default) with some solution cells replaced."""
-    nb = nbformat.read(base or source_notebook(chapter_id), as_version=4)
-    for name, code in answers.items():
-        solution_cell(nb, name).source = code
-    dest.mkdir(parents=True, exist_ok=True)
-    path = dest / f"{chapter_id}.ipynb"
-    nbformat.write(nb, path)
-    return path
+SOURCES = sorted((ROOT / "chapters").glob("*/*.ipynb"))
 
 
 def grade_file(path: Path) -> dict:
@@ -54,61 +32,31 @@ def grade_file(path: Path) -> dict:
     return grade.grade_notebook(path)
 
 
+def grade_in_process(path: Path) -> dict:
+    """Grade a notebook of trusted test answers the way the sandbox does (same extraction, cell
+    loading, calls, plain-data round trip and judge), but in this process: for the many wrong and
+    unusual answers whose diagnosis is what a test checks. Each chapter's model answers, its stubs
+    and every hostile submission still go through the sandbox."""
+    submission = notebook.extract(path)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        namespace, _ = runner.load_cells([cell.source for cell in submission.cells])
+    funcs = {k: v for k, v in namespace.items() if callable(v)}
+    results = []
+    for ex in exercises.chapter(submission.chapter):
+        cases = ex.cases()
+        if ex.name not in funcs:
+            results.append(judge_exercise(ex, cases, None, problem=f"No function named {ex.name}."))
+            continue
+        records, output = runner.run_exercise(funcs, ex.name, ex.driver, [c.args for c in cases], 10.0)
+        results.append(judge_exercise(ex, cases, runner.normalise(records), output=output))
+    return grade._document(results, "", 0.0)
+
+
 def result_for(doc: dict, name: str) -> dict:
     for test in doc["tests"]:
-        if test["name"].split(" ")[0] == name:
+        if grade.exercise_of(test) == name:
             return test
     raise KeyError(f"no test for {name} in {json.dumps(doc)[:500]}")
-
-
-CLASS_KINDS = {
-    "honest": {},
-    "partial": {"correlate2d": "def correlate2d(image, kernel):\n    return np.zeros((1, 1))\n"},
-    "flipped": {
-        "correlate2d": "def correlate2d(image, kernel):\n    return convolve2d(image, kernel)\n",
-    },
-    "exits": {"convolve2d": "import os\ndef convolve2d(image, kernel):\n    os._exit(1)\n"},
-    "hogs memory": {
-        "convolve2d_full": "def convolve2d_full(image, kernel):\n    return np.ones((10**6, 10**6))\n",
-    },
-}
-
-
-def make_class(
-    submitted: Path, size: int, chapter_id: str = "01_convolution", *, base: Path | None = None
-) -> dict[str, str]:
-    """nbgrader's submitted/ tree for ``size`` students of mixed kinds; returns student -> kind.
-
-    Submissions start from ``base`` (the source notebook by default; pass the release notebook for
-    nbgrader autograde). Every seventh student hands in a file that is not a notebook at all."""
-    kinds = {}
-    names = list(CLASS_KINDS)
-    for i in range(size):
-        student = f"student{i:03d}"
-        folder = submitted / student / chapter_id
-        if i % 7 == 6:
-            folder.mkdir(parents=True)
-            (folder / f"{chapter_id}.ipynb").write_text("{ truncated")
-            kinds[student] = "broken file"
-            continue
-        kind = names[i % len(names)]
-        answers = CLASS_KINDS[kind] if base is None or kind != "honest" else model_answers(chapter_id)
-        with_answers(chapter_id, answers, folder, base=base)
-        kinds[student] = kind
-    return kinds
-
-
-def model_answers(chapter_id: str) -> dict[str, str]:
-    """The source notebook's solution cells, as a student who solved everything would submit them."""
-    nb = nbformat.read(source_notebook(chapter_id), as_version=4)
-    names = [ex.name for ex in chapters.chapter(chapter_id)]
-    markers = ("### BEGIN SOLUTION", "### END SOLUTION")
-    return {
-        name: "\n".join(
-            line for line in solution_cell(nb, name).source.splitlines() if line.strip() not in markers
-        )
-        for name in names
-    }
 
 
 def chapters_in_toc(root: Path) -> list[str]:
@@ -125,7 +73,7 @@ def chapters_in_toc(root: Path) -> list[str]:
 def assert_model_answers_get_full_marks(chapter_id: str) -> dict:
     """The source notebook, model answers in place, scores every point. Returns the results."""
     doc = grade_file(source_notebook(chapter_id))
-    most = sum(ex.points for ex in chapters.chapter(chapter_id))
+    most = sum(ex.points for ex in exercises.chapter(chapter_id))
     assert doc["score"] == most, [t["output"] for t in doc["tests"] if t["score"] < t["max_score"]]
     return doc
 
@@ -152,7 +100,7 @@ def assert_wrong_answer_diagnosed(
 ) -> dict:
     """With ``answers`` in place, exercise ``name`` loses points and its feedback names ``diagnosis``:
     for the first failure, or (``first_only=False``) for any case. Returns the results."""
-    doc = grade_file(with_answers(chapter_id, answers, dest))
+    doc = grade_in_process(with_answers(chapter_id, answers, dest))
     result = result_for(doc, name)
     assert result["score"] < result["max_score"], result["output"]
     named = f"Diagnosis: {diagnosis}" in result["output"]
@@ -164,5 +112,27 @@ def assert_wrong_answer_diagnosed(
 def assert_unusual_answer_keeps_full_marks(
     chapter_id: str, name: str, answers: dict[str, str], dest: Path
 ) -> None:
-    result = result_for(grade_file(with_answers(chapter_id, answers, dest)), name)
+    result = result_for(grade_in_process(with_answers(chapter_id, answers, dest)), name)
     assert result["score"] == result["max_score"], result["output"]
+
+
+# -- what students must never see -----------------------------------------------------------------
+
+
+BLOCK = r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END \1"
+
+
+def public_text() -> str:
+    """Everything students see in the source notebooks: all cells with their hidden blocks cut out."""
+    cells = [c for path in SOURCES for c in nbformat.read(path, as_version=4).cells]
+    return "\n".join(re.sub(BLOCK, "", cell.source, flags=re.S) for cell in cells)
+
+
+def secret_lines(chapter_id: str) -> set[str]:
+    """Lines (15+ characters) of the solution and hidden-test blocks that no student-visible cell shows
+    (a statement may say `before = total // 2`, a figure may loop `for f in range(F):`: not leaks)."""
+    source = nbformat.read(source_notebook(chapter_id), as_version=4)
+    public = public_text()
+    blocks = [b for cell in source.cells for _, b in re.findall(BLOCK, cell.source, flags=re.S)]
+    lines = {line.strip() for block in blocks for line in block.splitlines()}
+    return {line for line in lines if len(line) >= 15 and line not in public}

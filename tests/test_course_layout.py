@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ROOT, copy_course, source_notebook
+from helpers import ROOT, SOURCES, copy_course, secret_lines, source_notebook
 
-from autograder import chapters, release
+from autograder.engine import exercises
+from autograder.publishing import release
 
-SOURCES = sorted((ROOT / "chapters").glob("*/*.ipynb"))
 CHAPTER_IDS = [p.stem for p in SOURCES]
 
 
@@ -25,7 +26,7 @@ def nbgrader_cells(nb, **wanted):
 
 def test_every_notebook_is_a_registered_chapter():
     assert CHAPTER_IDS, "no chapter notebooks found"
-    assert set(CHAPTER_IDS) <= set(chapters.CHAPTERS)
+    assert set(CHAPTER_IDS) <= set(exercises.CHAPTERS)
     for path in SOURCES:
         assert path.parent.name == path.stem, f"{path}: folder and notebook names must equal the chapter id"
 
@@ -45,9 +46,9 @@ def test_notebook_and_registry_agree(chapter_id):
     assert nb.metadata.get("course", {}).get("chapter") == chapter_id
     solutions = [meta["grade_id"] for _, meta in nbgrader_cells(nb, solution=True)]
     graded = {meta["grade_id"]: meta["points"] for _, meta in nbgrader_cells(nb, grade=True, solution=False)}
-    exercises = chapters.chapter(chapter_id)
-    assert solutions == [ex.name for ex in exercises], "solution cells must be the exercises, in order"
-    assert graded == {f"{ex.name}_graded": ex.points for ex in exercises}
+    registered = exercises.chapter(chapter_id)
+    assert solutions == [ex.name for ex in registered], "solution cells must be the exercises, in order"
+    assert graded == {f"{ex.name}_graded": ex.points for ex in registered}
     for cell, meta in nbgrader_cells(nb, grade=True, solution=False):
         name = meta["grade_id"].removesuffix("_graded")
         assert cell.source.startswith('"""'), "a graded cell starts with a one-line docstring"
@@ -70,31 +71,69 @@ def test_sources_are_clean(chapter_id):
         )
 
 
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, at any depth (lazy imports inside functions included)."""
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def imports_of(package: str) -> dict[Path, set[str]]:
+    return {path: imported_modules(path) for path in sorted((ROOT / package).rglob("*.py"))}
+
+
+def test_imported_modules_sees_lazy_and_indented_imports(tmp_path):
+    source = tmp_path / "lazy.py"
+    source.write_text("def f():\n    from autograder.classroom import batch\n    import scipy.signal\n")
+    assert {"autograder.classroom", "autograder.classroom.batch", "scipy.signal"} <= imported_modules(source)
+
+
 def test_solutions_never_import_the_grader_or_chapters():
-    for path in Path(ROOT / "solutions").glob("*.py"):
-        text = path.read_text()
-        assert not re.search(r"^\s*(import|from)\s+(autograder|chapters|scipy|torch)\b", text, flags=re.M), (
-            path
-        )
+    for path, modules in imports_of("solutions").items():
+        roots = {m.split(".")[0] for m in modules}
+        assert not roots & {"autograder", "chapters", "scipy", "torch"}, (path, roots)
+
+
+def test_the_engine_never_imports_the_classroom_or_publishing():
+    """Grading one submission stands alone: class grading and publishing build on it, never the reverse."""
+    for path, modules in imports_of("autograder/engine").items():
+        outward = {m for m in modules if m.startswith(("autograder.classroom", "autograder.publishing"))}
+        assert not outward, (path, outward)
+        reads_reference = any(m.split(".")[0] == "solutions" for m in modules)
+        assert not reads_reference or "exercises" in path.parts, (path, "only the registry reads solutions")
+
+
+def test_the_classroom_never_imports_publishing():
+    for path, modules in imports_of("autograder/classroom").items():
+        assert not {m for m in modules if m.startswith("autograder.publishing")}, path
 
 
 def test_runner_is_self_contained():
     """The runner is copied alone into the sandbox: standard library and numpy only."""
-    text = (ROOT / "autograder" / "runner.py").read_text()
-    imports = set(re.findall(r"^(?:import|from)\s+(\w+)", text, flags=re.M))
-    assert imports <= {
+    roots = {m.split(".")[0] for m in imported_modules(ROOT / "autograder" / "engine" / "runner.py")}
+    assert roots <= {
         "__future__",
+        "builtins",
         "contextlib",
+        "importlib",
         "io",
         "json",
         "math",
         "os",
+        "resource",
+        "signal",
         "sys",
         "time",
         "traceback",
         "warnings",
         "numpy",
-    }, imports
+    }, roots
 
 
 @pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
@@ -107,25 +146,6 @@ def test_release_holds_no_solution_or_hidden_test(chapter_id, course):
     text = released.read_text()
     for line in secret_lines(chapter_id):
         assert line not in text, f"leaked into the release: {line!r}"
-
-
-BLOCK = r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END \1"
-
-
-def public_text() -> str:
-    """Everything students see in the source notebooks: all cells with their hidden blocks cut out."""
-    cells = [c for path in SOURCES for c in nbformat.read(path, as_version=4).cells]
-    return "\n".join(re.sub(BLOCK, "", cell.source, flags=re.S) for cell in cells)
-
-
-def secret_lines(chapter_id: str) -> set[str]:
-    """Lines (15+ characters) of the solution and hidden-test blocks that no student-visible cell shows
-    (a statement may say `before = total // 2`, a figure may loop `for f in range(F):`: not leaks)."""
-    source = nbformat.read(source_notebook(chapter_id), as_version=4)
-    public = public_text()
-    blocks = [b for cell in source.cells for _, b in re.findall(BLOCK, cell.source, flags=re.S)]
-    lines = {line.strip() for block in blocks for line in block.splitlines()}
-    return {line for line in lines if len(line) >= 15 and line not in public}
 
 
 def test_release_regenerates_only_what_is_stale(tmp_path):

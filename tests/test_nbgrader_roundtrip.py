@@ -9,11 +9,12 @@ import pytest
 from helpers import grade_file, model_answers, source_notebook, with_answers
 from nbgrader.api import Gradebook
 
-from autograder import chapters, release
+from autograder.engine import exercises
+from autograder.publishing import release
 
 pytestmark = pytest.mark.slow
 
-CHAPTERS = [c for c in chapters.CHAPTERS if source_notebook(c).exists()]
+CHAPTERS = [c for c in exercises.CHAPTERS if source_notebook(c).exists()]
 
 
 def submissions(chapter_id: str) -> dict[str, dict[str, str]]:
@@ -36,5 +37,5 @@ def test_autograder_and_nbgrader_agree(chapter_id, course, tmp_path):
     with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gb:
         theirs = {s: gb.find_submission(chapter_id, s).score for s in ours}
     assert theirs == pytest.approx(ours, abs=1e-9)
-    total = sum(ex.points for ex in chapters.chapter(chapter_id))
+    total = sum(ex.points for ex in exercises.chapter(chapter_id))
     assert ours["ada"] == total and ours["alan"] == 0 and 0 < ours["grace"] < total

@@ -13,7 +13,7 @@ import pytest
 from browsing import INSTALL, Visit, launch
 from helpers import copy_course
 
-from autograder import book
+from autograder.publishing import book
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,9 @@ from html.parser import HTMLParser
 
 import nbformat
 import pytest
-from helpers import chapters_in_toc
-from test_course_layout import secret_lines
+from helpers import chapters_in_toc, secret_lines
 
-from autograder import book
+from autograder.publishing import book
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from browsing import scroll_through, site_pages, wait_for_math
-from helpers import chapters_in_toc
-from test_course_layout import secret_lines
+from helpers import chapters_in_toc, secret_lines
 
 pytestmark = pytest.mark.slow
 

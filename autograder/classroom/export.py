@@ -1,0 +1,105 @@
+"""Exports of recorded grades: ``grades.csv`` and per-student HTML feedback.
+
+Both are derived from the grading ledger, so they can be rewritten at any time
+(``python -m autograder export``) and never hold anything but scores and feedback text: no hidden
+test code and no reference code.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from autograder.engine import exercises
+from autograder.engine.grade import exercise_of
+
+if TYPE_CHECKING:
+    from autograder.classroom.gradebook import Row
+
+
+def exercise_columns(rows: list[Row]) -> list[str]:
+    graded = {r.chapter for r in rows}
+    return [
+        ex.name
+        for chapter_id, chapter_exercises in exercises.CHAPTERS.items()
+        if chapter_id in graded
+        for ex in chapter_exercises
+    ]
+
+
+def write_csv(rows: list[Row], path: Path) -> Path:
+    """One row per student and chapter: total, maximum, and a column per exercise."""
+    columns = exercise_columns(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "chapter", "score", "max_score", *columns])
+        for row in rows:
+            scores = {exercise_of(t): t["score"] for t in row.results["tests"]}
+            writer.writerow(
+                [row.student, row.chapter, row.score, row.max_score, *(scores.get(c, "") for c in columns)]
+            )
+    return path
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }}
+table {{ border-collapse: collapse; }}
+td, th {{ padding: .3rem .8rem; border-bottom: 1px solid #ddd; text-align: left; }}
+pre {{ background: #f6f6f6; padding: .8rem; overflow-x: auto; white-space: pre-wrap; }}
+.full {{ color: #2e7d32; }} .partial {{ color: #c62828; }}
+</style></head><body>
+<h1>{title}</h1>
+<p>Total: <strong>{score:g} / {max_score:g}</strong></p>
+{notes}
+<table><tr><th>exercise</th><th>points</th></tr>
+{summary}
+</table>
+{details}
+</body></html>
+"""
+
+
+def feedback_html(row: Row) -> str:
+    summary, details = [], []
+    for t in row.results["tests"]:
+        anchor, name = html.escape(exercise_of(t)), html.escape(t["name"])
+        status = "full" if t["score"] == t["max_score"] else "partial"
+        points = f"{t['score']:g} / {t['max_score']:g}"
+        summary.append(f'<tr><td><a href="#{anchor}">{name}</a></td><td class="{status}">{points}</td></tr>')
+        details.append(f'<h2 id="{anchor}">{name}</h2>\n<pre>{html.escape(t["output"])}</pre>')
+    message = row.results.get("output", "")
+    notes = f"<pre>{html.escape(message)}</pre>" if message else ""
+    return PAGE.format(
+        title=html.escape(f"{row.chapter}: feedback for {row.student}"),
+        score=row.score,
+        max_score=row.max_score,
+        notes=notes,
+        summary="\n".join(summary),
+        details="\n".join(details),
+    )
+
+
+def write_feedback(row: Row, root: Path) -> Path:
+    """``root/<student>/<chapter>/<chapter>.html``, nbgrader's feedback layout."""
+    path = root / row.student / row.chapter / f"{row.chapter}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(feedback_html(row))
+    return path
+
+
+def main(*, db: str, csv_path: str | Path = "grades.csv", feedback: str | Path | None = None) -> list[Row]:
+    """Rewrite the CSV (and, if asked, every feedback page) from the gradebook at ``db``."""
+    from autograder.classroom.gradebook import Book  # nbgrader and SQLAlchemy: only when a gradebook is used
+
+    with Book(db) as book:
+        rows = book.rows()
+    write_csv(rows, Path(csv_path))
+    if feedback is not None:
+        for row in rows:
+            write_feedback(row, Path(feedback))
+    return rows

@@ -1,0 +1,144 @@
+"""Record grades in the nbgrader gradebook, plus a ledger that makes class grading resumable.
+
+The ledger (table ``autograder_results``, in the same database as nbgrader's tables) keeps, for
+each student and chapter, the digest of the notebook that was graded and the full results document.
+A submission whose digest is already recorded is not graded again. Each submission's ledger row and
+nbgrader grades are committed in one transaction, so a crash never leaves a grade half-written and
+never loses one already committed.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+from sqlalchemy import Column, DateTime, Float, MetaData, String, Table, Text, select
+
+from autograder.conventions import COURSE_ID, nbgrader_path
+from autograder.engine import exercises
+from autograder.engine.exercise import grade_id
+from autograder.engine.grade import exercise_of
+
+_meta = MetaData()
+LEDGER = Table(
+    "autograder_results",
+    _meta,
+    Column("student", String(128), primary_key=True),
+    Column("chapter", String(64), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("max_score", Float, nullable=False),
+    Column("results", Text, nullable=False),
+    Column("graded_at", DateTime, nullable=False),
+)
+
+
+ENGINE = Path(exercises.__file__).resolve().parents[1]  # autograder/engine: cases, judge, runner
+SOLUTIONS = ENGINE.parents[1] / "solutions"  # the reference the judge compares with
+
+
+@functools.cache
+def grader_digest() -> str:
+    """Identifies the grading code: every exercise's cases and points, the judge, the runner and the
+    reference. Changing any of them changes every submission's digest, so a re-run regrades all."""
+    h = hashlib.sha256()
+    for folder in (ENGINE, SOLUTIONS):
+        for path in sorted(folder.rglob("*.py")):
+            h.update(str(path.relative_to(folder.parent)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def digest(notebook: Path) -> str:
+    """Identifies what was graded: the notebook's bytes and the grading code."""
+    h = hashlib.sha256(notebook.read_bytes() if notebook.exists() else b"<missing>")
+    h.update(grader_digest().encode())
+    return h.hexdigest()
+
+
+@dataclass
+class Row:
+    student: str
+    chapter: str
+    score: float
+    max_score: float
+    results: dict
+
+
+class Book:
+    """The nbgrader gradebook at ``db_url`` (any SQLAlchemy URL) with the grading ledger."""
+
+    def __init__(self, db_url: str):
+        # nbgrader runs `alembic` when it creates a gradebook: it must find this venv's copy.
+        with nbgrader_path():
+            self.gb = Gradebook(db_url, course_id=COURSE_ID)
+        _meta.create_all(self.gb.engine)
+        self._ready: set[str] = set()
+
+    def close(self) -> None:
+        self.gb.close()
+        self.gb.engine.dispose()
+
+    def __enter__(self) -> Book:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def recorded(self) -> dict[tuple[str, str], str]:
+        """(student, chapter) -> digest of every graded submission."""
+        rows = self.gb.db.execute(select(LEDGER.c.student, LEDGER.c.chapter, LEDGER.c.digest)).all()
+        return {(s, c): d for s, c, d in rows}
+
+    def rows(self) -> list[Row]:
+        found = (
+            self.gb.db.execute(select(LEDGER).order_by(LEDGER.c.student, LEDGER.c.chapter)).mappings().all()
+        )
+        return [
+            Row(r["student"], r["chapter"], r["score"], r["max_score"], json.loads(r["results"]))
+            for r in found
+        ]
+
+    def _ensure_assignment(self, chapter_id: str) -> None:
+        """The assignment's structure as nbgrader's generate_assignment records it."""
+        if chapter_id in self._ready:
+            return
+        self.gb.update_or_create_assignment(chapter_id)
+        self.gb.update_or_create_notebook(chapter_id, chapter_id)
+        for ex in exercises.chapter(chapter_id):
+            self.gb.update_or_create_grade_cell(
+                grade_id(ex.name), chapter_id, chapter_id, max_score=ex.points, cell_type="code"
+            )
+        self._ready.add(chapter_id)
+
+    def record(self, student: str, chapter_id: str, notebook_digest: str, results: dict) -> None:
+        """Write one submission's grades and ledger row in a single transaction."""
+        self._ensure_assignment(chapter_id)
+        self.gb.update_or_create_student(student)
+        self.gb.update_or_create_submission(chapter_id, student)
+        db = self.gb.db
+        try:
+            scores = {exercise_of(t): t["score"] for t in results["tests"]}
+            for ex in exercises.chapter(chapter_id):
+                grade = self.gb.find_grade(grade_id(ex.name), chapter_id, chapter_id, student)
+                grade.auto_score = scores.get(ex.name, 0.0)
+            db.execute(LEDGER.delete().where(LEDGER.c.student == student, LEDGER.c.chapter == chapter_id))
+            db.execute(
+                LEDGER.insert().values(
+                    student=student,
+                    chapter=chapter_id,
+                    digest=notebook_digest,
+                    score=results["score"],
+                    max_score=sum(ex.points for ex in exercises.chapter(chapter_id)),
+                    results=json.dumps(results),
+                    graded_at=datetime.now(UTC).replace(tzinfo=None),
+                )
+            )
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise

@@ -1,0 +1,65 @@
+"""The check that a notebook's graded test cell calls: ``check("correlate2d", correlate2d)``.
+
+It runs the student's function on the exercise's seeded cases in the notebook's own process (this is
+how ``nbgrader autograde`` grades), prints feedback and returns the points earned, which nbgrader
+reads as partial credit. It takes exactly the same steps as the sandboxed grader, so both give the
+same score. It writes nothing to stderr: nbgrader would treat that as a failed cell.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import types
+import warnings
+
+from autograder.engine import exercises, runner
+from autograder.engine.judge import ExerciseResult, judge_exercise
+
+
+def _names(code) -> set[str]:
+    """Every global name a function's code (nested functions included) refers to."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
+
+
+def unavailable_module(func) -> str | None:
+    """A module that ``func`` uses and the sandboxed grader would refuse to import (as a name in its
+    notebook's namespace), or None."""
+    permitted = set(exercises.STUDENT_PACKAGES) | set(sys.stdlib_module_names)
+    code, namespace = getattr(func, "__code__", None), getattr(func, "__globals__", {})
+    for used in sorted(_names(code)) if code is not None else []:
+        value = namespace.get(used)
+        module = value if isinstance(value, types.ModuleType) else inspect.getmodule(value)
+        top = (getattr(module, "__name__", "") or "").split(".")[0]
+        if top and top not in permitted and top != "__main__":
+            return top
+    return None
+
+
+def run(name: str, func, **uses) -> ExerciseResult:
+    """Grade ``func`` as exercise ``name``; ``uses`` supplies the other functions a case calls."""
+    exercise = exercises.exercise(name)
+    cases = exercise.cases()
+    funcs = {name: func, **uses}
+    missing = [f for f in exercise.functions if f not in funcs]
+    if missing:
+        raise TypeError(f"check({name!r}, ...) also needs {', '.join(f'{m}=...' for m in missing)}")
+    if module := unavailable_module(func):
+        problem = runner.not_available(module, exercises.STUDENT_PACKAGES)
+        return judge_exercise(exercise, cases, None, problem=problem)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        records, output = runner.run_exercise(funcs, name, exercise.driver, [c.args for c in cases])
+        records = runner.normalise(records)  # the plain-data view the sandboxed grader gets
+        return judge_exercise(exercise, cases, records, output=output)
+
+
+def check(name: str, func, **uses) -> float:
+    """Print feedback on exercise ``name`` and return the points earned (nbgrader partial credit)."""
+    result = run(name, func, **uses)
+    print(result.feedback())
+    return result.score

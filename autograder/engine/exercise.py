@@ -1,0 +1,71 @@
+"""What an exercise is: its cases, its points and the mistakes it can diagnose.
+
+Each chapter declares its exercises once, in ``autograder/engine/exercises/ch<chapter id>.py``; the notebook
+checks, the class grader and the Gradescope bundle all read that one declaration.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Case:
+    """One graded call: a label a student can read and the arguments of the call."""
+
+    label: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: ``wrong(*args)`` computes what a student who made it would return."""
+
+    name: str
+    hint: str
+    wrong: Callable
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A graded function.
+
+    ``make_cases(rng)`` returns the cases (seeded from the exercise name, so every run of every
+    grader sees the same ones); ``reference`` gives the expected value for a case's arguments (a
+    ``ValueError`` from it means the student must raise ``ValueError`` too).
+    """
+
+    name: str
+    points: float
+    make_cases: Callable[[np.random.Generator], Sequence[Case]]
+    reference: Callable
+    mistakes: Sequence[Mistake] = ()
+    driver: str = "call"
+    arg_names: Sequence[str] = ()
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    uses: Sequence[str] = field(default_factory=tuple)
+    project: Callable | None = None  # the graded part of a result, e.g. ``out`` of ``(out, cache)``
+    # For a backward pass: ``gradient(case, returned)`` splits what the driver returned into the
+    # student's gradient and the numerical gradient of the student's own forward pass (None where the
+    # case has no gradient, e.g. ties in max pooling). The gradient must match both.
+    gradient: Callable | None = None
+
+    def cases(self) -> list[Case]:
+        rng = np.random.default_rng(zlib.crc32(self.name.encode()))
+        return list(self.make_cases(rng))
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        """Names of the student functions a case calls (the exercise itself first)."""
+        return (self.name, *self.uses)
+
+
+def grade_id(name: str) -> str:
+    """The nbgrader grade id of the graded test cell of exercise ``name`` (its solution cell's is
+    ``name`` itself)."""
+    return f"{name}_graded"

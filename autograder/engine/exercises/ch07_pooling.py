@@ -1,0 +1,234 @@
+"""Chapter 07, max pooling forward and backward, average pooling: cases, points and known mistakes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import solutions
+from autograder.engine.exercise import Case, Exercise, Mistake
+from autograder.engine.runner import GRADIENT_STEP
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def _out_shape(x, k, s):
+    kh, kw = _pair(k)
+    sh, sw = _pair(k if s is None else s)
+    n, c, h, w = np.shape(x)
+    return n, c, (h - kh) // sh + 1, (w - kw) // sw + 1
+
+
+FIGURE_EXAMPLE = np.array([[[[1.0, 3, 2, 0], [4, 2, 1, 5], [0, 1, 3, 2], [2, 6, 1, 1]]]])
+
+
+def _inputs(rng):
+    """(label, x, kernel_size, stride): hand-sized first, then ties, overlaps and batches."""
+    ties = rng.integers(0, 3, size=(1, 2, 4, 4)).astype(float)
+
+    def r(*shape):
+        return np.round(rng.normal(size=shape), 2)
+
+    return [
+        ("4x4 image, 2x2 windows (stride defaults to 2)", FIGURE_EXAMPLE, 2, None),
+        ("5x5 image, 3x3 windows, stride 2 (overlapping)", np.round(rng.normal(size=(1, 1, 5, 5)), 2), 3, 2),
+        ("4x4 image, 2x2 windows, stride 1 (overlapping)", np.round(rng.normal(size=(1, 1, 4, 4)), 2), 2, 1),
+        ("ties: small integers, 2x2 windows", ties, 2, None),
+        ("ties: all equal, 2x2 windows, stride 1", np.ones((1, 1, 3, 3)), 2, 1),
+        ("batch of 2, 3 channels, 2x2", np.round(rng.normal(size=(2, 3, 4, 6)), 2), 2, None),
+        ("non-square window (1, 3), stride (1, 2)", r(1, 2, 3, 7), (1, 3), (1, 2)),
+        ("5x5 image, 2x2 windows: the last row and column are dropped", r(1, 1, 5, 5), 2, None),
+        ("ties: integers, 3x3 windows, stride 2", rng.integers(0, 2, size=(1, 1, 5, 5)).astype(float), 3, 2),
+    ]
+
+
+def _forward_cases(rng):
+    cases = [Case(label, (x, k, s)) for label, x, k, s in _inputs(rng)]
+    cases += [
+        Case("window larger than the image (invalid)", (np.ones((1, 1, 2, 2)), 3, None)),
+        Case("x without a batch axis (invalid)", (np.ones((1, 4, 4)), 2, None)),
+    ]
+    return cases
+
+
+def _out_only(value):
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        raise TypeError("maxpool2d_forward must return a pair (out, cache)")
+    return value[0]
+
+
+def _windows(x, k, s):
+    """(index arrays of each window, in row-major order) for loop-level wrong answers."""
+    kh, kw = _pair(k)
+    sh, sw = _pair(k if s is None else s)
+    n, c, ho, wo = _out_shape(x, k, s)
+    for i in range(ho):
+        for j in range(wo):
+            yield i, j, slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+
+
+def _pool_with(x, k, s, reduce):
+    x = np.asarray(x, float)
+    out = np.zeros(_out_shape(x, k, s))
+    for i, j, rows, cols in _windows(x, k, s):
+        out[:, :, i, j] = reduce(x[:, :, rows, cols].reshape(x.shape[0], x.shape[1], -1), axis=-1)
+    return out
+
+
+maxpool2d_forward = Exercise(
+    name="maxpool2d_forward",
+    points=3,
+    make_cases=_forward_cases,
+    reference=solutions.maxpool2d_forward,
+    project=_out_only,
+    arg_names=("x", "kernel_size", "stride"),
+    mistakes=(
+        Mistake(
+            "stride ignored",
+            "Windows start every stride pixels (the kernel size when stride is None): window (i, j) "
+            "starts at row i * sh, column j * sw.",
+            lambda x, k, s=None: _out_only(solutions.maxpool2d_forward(x, k, 1)),
+        ),
+        Mistake(
+            "minimum instead of maximum",
+            "Max pooling keeps the largest value of each window.",
+            lambda x, k, s=None: _pool_with(x, k, s, np.min),
+        ),
+        Mistake(
+            "average instead of maximum",
+            "That is average pooling (exercise 3); max pooling keeps the largest value.",
+            lambda x, k, s=None: solutions.avgpool2d(x, k, s),
+        ),
+    ),
+)
+
+
+def _backward_cases(rng):
+    cases = []
+    for label, x, k, s in _inputs(rng):
+        dout = np.round(rng.normal(size=_out_shape(x, k, s)), 2)
+        cases.append(Case(label, (x, k, s, dout)))
+    return cases
+
+
+def _backward(x, k, s, dout):
+    _, cache = solutions.maxpool2d_forward(x, k, s)
+    return solutions.maxpool2d_backward(dout, cache)
+
+
+def _gradient(case, returned):
+    """Split the driver's ``(dx, numerical gradient of the student's forward)``. The numerical
+    gradient only counts where it exists: the student's forward pass had no kink at x (the runner
+    sends None then) and max pooling itself is differentiable there (no near-ties in any window)."""
+    if not isinstance(returned, tuple | list) or len(returned) != 2:
+        raise TypeError("the backward driver returned something other than (dx, numerical gradient)")
+    dx, numeric = returned
+    x, k, s, _ = case.args
+    if not isinstance(numeric, np.ndarray) or numeric.shape != np.shape(x) or not _differentiable(x, k, s):
+        return dx, None
+    return dx, numeric
+
+
+def _differentiable(x, k, s, margin=4 * GRADIENT_STEP):
+    """True when every window's maximum beats the runner-up by more than ``margin``."""
+    kh, kw = _pair(k)
+    sh, sw = _pair(k if s is None else s)
+    windows = np.lib.stride_tricks.sliding_window_view(np.asarray(x, float), (kh, kw), axis=(2, 3))
+    flat = np.sort(windows[:, :, ::sh, ::sw].reshape(*windows.shape[:2], -1, kh * kw), axis=-1)
+    return kh * kw == 1 or bool(np.all(flat[..., -1] - flat[..., -2] > margin))
+
+
+def _route(x, k, s, dout, *, spread=False, average=False, overwrite=False, last=False):
+    """Loop-level backward passes with one thing done wrong."""
+    x, dout = np.asarray(x, float), np.asarray(dout, float)
+    dx = np.zeros_like(x)
+    kh, kw = _pair(k)
+    for i, j, rows, cols in _windows(x, k, s):
+        window = x[:, :, rows, cols]
+        g = dout[:, :, i, j][:, :, None, None]
+        if spread or average:
+            dx[:, :, rows, cols] += g / (kh * kw) if average else g
+            continue
+        flat = window.reshape(x.shape[0], x.shape[1], -1)
+        if last:
+            where = flat.shape[-1] - 1 - np.argmax(flat[..., ::-1], axis=-1)
+        else:
+            where = np.argmax(flat, axis=-1)
+        mask = np.zeros_like(flat)
+        np.put_along_axis(mask, where[..., None], 1.0, axis=-1)
+        mask = mask.reshape(window.shape)
+        if overwrite:
+            region = dx[:, :, rows, cols]
+            dx[:, :, rows, cols] = np.where(mask > 0, g, region)
+        else:
+            dx[:, :, rows, cols] += mask * g
+    return dx
+
+
+maxpool2d_backward = Exercise(
+    name="maxpool2d_backward",
+    points=4,
+    make_cases=_backward_cases,
+    reference=_backward,
+    driver="maxpool_backward",
+    uses=("maxpool2d_forward",),
+    gradient=_gradient,
+    arg_names=("x", "kernel_size", "stride", "dout"),
+    mistakes=(
+        Mistake(
+            "gradient sent to every cell of the window",
+            "Only the maximum influenced the output: route dout[n, c, i, j] to the argmax of window "
+            "(i, j) and give the other cells 0.",
+            lambda *a: _route(*a, spread=True),
+        ),
+        Mistake(
+            "gradient averaged over the window",
+            "Spreading dout / (kh * kw) over the window is the backward pass of average pooling; max "
+            "pooling sends all of dout to the argmax.",
+            lambda *a: _route(*a, average=True),
+        ),
+        Mistake(
+            "overlapping contributions overwritten instead of summed",
+            "When windows overlap, one pixel can be the maximum of several windows: add their gradients "
+            "(dx[...] += dout), do not assign.",
+            lambda *a: _route(*a, overwrite=True),
+        ),
+        Mistake(
+            "last maximum taken on ties",
+            "On ties, the first maximum in row-major window order gets the gradient (np.argmax does "
+            "this); store that index in the forward pass.",
+            lambda *a: _route(*a, last=True),
+        ),
+    ),
+)
+
+
+def _avg_cases(rng):
+    cases = [Case(label, (x, k, s)) for label, x, k, s in _inputs(rng) if "ties" not in label]
+    cases.append(Case("integer input, 2x2", (rng.integers(0, 5, size=(1, 1, 4, 4)), 2, None)))
+    cases.append(Case("window larger than the image (invalid)", (np.ones((1, 1, 2, 2)), 3, None)))
+    return cases
+
+
+avgpool2d = Exercise(
+    name="avgpool2d",
+    points=3,
+    make_cases=_avg_cases,
+    reference=solutions.avgpool2d,
+    arg_names=("x", "kernel_size", "stride"),
+    mistakes=(
+        Mistake(
+            "sum instead of mean",
+            "Average pooling divides each window's sum by the number of cells, kh * kw.",
+            lambda x, k, s=None: _pool_with(x, k, s, np.sum),
+        ),
+        Mistake(
+            "stride ignored",
+            "Windows start every stride pixels (the kernel size when stride is None).",
+            lambda x, k, s=None: solutions.avgpool2d(x, k, 1),
+        ),
+    ),
+)
+
+EXERCISES = [maxpool2d_forward, maxpool2d_backward, avgpool2d]

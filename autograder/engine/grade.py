@@ -1,0 +1,191 @@
+"""Grade a submitted notebook into a Gradescope-format ``results.json``.
+
+The student's code runs in a separate, limited process (:mod:`autograder.engine.sandbox`) that only
+calls the functions and sends back their outputs as plain data; the comparison with the reference,
+the diagnosis and the score happen here, in the grader's own process.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+from autograder.engine import exercises, notebook, runner, sandbox
+from autograder.engine.judge import ExerciseResult, judge_exercise
+
+PROCESS_ISOLATION_NOTE = (
+    "Note: this submission ran in a plain subprocess with resource limits (process isolation, chosen "
+    "by the instructor), not in the bubblewrap sandbox."
+)
+DID_NOT_FINISH = (
+    "Your function did not finish: it was stopped after the time limit, ran out of memory, "
+    "or ended the Python process (sys.exit / os._exit)."
+)
+RUNNER_STOPPED = (
+    "The grader stopped while running your notebook's cells, before it reached this exercise "
+    "(a cell ended the Python process, used up the memory limit or crashed it)."
+)
+
+
+def grade_notebook(
+    path: str | Path,
+    *,
+    limits: sandbox.Limits | None = None,
+    bubblewrap: bool = True,
+    chapter: str | None = None,
+) -> dict:
+    """Grade one notebook; never raises for a bad submission. Returns the results document.
+
+    ``bubblewrap`` says whether student code runs in the sandbox (check first with
+    :func:`autograder.engine.sandbox.probe`) or in a plain subprocess; ``chapter`` overrides the
+    chapter the notebook's metadata, name or functions give."""
+    start = time.monotonic()
+    path, limits = Path(path), limits or sandbox.Limits()
+    try:
+        submission = notebook.extract(path, chapter)
+    except notebook.SubmissionError as exc:
+        return not_gradable(path, f"Could not grade {path.name}: {exc}", chapter, start=start)
+    chapter_exercises = exercises.chapter(submission.chapter)
+    cases = {ex.name: ex.cases() for ex in chapter_exercises}
+    enc = runner.Encoder()
+    job = {
+        "cells": [cell.source for cell in submission.cells],
+        "allowed_packages": list(exercises.STUDENT_PACKAGES),
+        "exercises": [
+            {
+                "name": ex.name,
+                "driver": ex.driver,
+                "cases": enc.encode([list(c.args) for c in cases[ex.name]]),
+            }
+            for ex in chapter_exercises
+        ],
+    }
+    run = sandbox.run(job, enc.arrays, limits, bubblewrap=bubblewrap)
+    try:
+        cell_errors = run.cell_errors()
+        results = [
+            _judge(ex, cases[ex.name], run, cell_errors, _failed_cell(ex.name, submission.cells, cell_errors))
+            for ex in chapter_exercises
+        ]
+    finally:
+        shutil.rmtree(run.workdir, ignore_errors=True)
+    messages = list(submission.notes)
+    if not bubblewrap:
+        messages.insert(0, PROCESS_ISOLATION_NOTE)
+    messages.extend(_scratch_errors(submission.cells, cell_errors or []))
+    if run.timed_out:
+        messages.append(
+            f"Grading stopped after {limits.wall_seconds:g} s (an infinite loop at the top level of a cell?)."
+        )
+    elif run.returncode != 0:
+        messages.append(
+            f"For your instructor: the grading process exited with status {run.returncode}; "
+            f"the end of its output:\n{run.tail()}"
+        )
+    return _document(results, "\n".join(messages), start)
+
+
+def _describe_error(cell: notebook.Cell, error: dict) -> str:
+    line = error.get("line")
+    where = f"line {line}" if line else "an unknown line"
+    lines = cell.source.splitlines()
+    code = f": {lines[line - 1].strip()}" if line and 0 < line <= len(lines) else ""
+    return f"{error['type']}: {error['message']} ({where} of notebook cell {cell.index}{code})"
+
+
+def _failed_cell(name: str, cells: list[notebook.Cell], errors: list[dict] | None) -> str | None:
+    """Why the cell that defines exercise ``name`` did not run, or None if it ran (or none exists)."""
+    for error in errors or []:
+        if 0 <= error["cell"] < len(cells) and name in cells[error["cell"]].defines:
+            cell = cells[error["cell"]]
+            return f"The cell that defines {name} did not run: {_describe_error(cell, error)}."
+    return None
+
+
+def _scratch_errors(cells: list[notebook.Cell], errors: list[dict]) -> list[str]:
+    """Errors in the definitions taken from the student's other cells (they cost nothing, but a
+    helper that failed to define explains a NameError later)."""
+    notes = []
+    for error in errors:
+        if 0 <= error["cell"] < len(cells) and not cells[error["cell"]].solution:
+            notes.append(
+                f"A definition outside the exercises failed: {_describe_error(cells[error['cell']], error)}."
+            )
+    return notes
+
+
+def _judge(exercise, cases, run: sandbox.Run, cell_errors, failed_cell: str | None) -> ExerciseResult:
+    try:
+        found = run.result(exercise.name)
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # written by untrusted code
+        return judge_exercise(
+            exercise, cases, None, problem=f"Its results could not be read ({type(exc).__name__})."
+        )
+    if found is None:
+        problem = DID_NOT_FINISH if cell_errors is not None else RUNNER_STOPPED
+        return judge_exercise(exercise, cases, None, problem=failed_cell or problem)
+    if found.get("missing"):
+        problem = failed_cell or f"No function named {exercise.name} was defined in the notebook."
+        return judge_exercise(exercise, cases, None, problem=problem)
+    return judge_exercise(exercise, cases, found["records"], output=found["output"])
+
+
+def not_gradable(
+    path: Path, message: str, chapter_id: str | None = None, *, start: float | None = None
+) -> dict:
+    """Results for a file that cannot be graded: every exercise of its chapter (if known) scores 0."""
+    start = time.monotonic() if start is None else start
+    chapter_id = chapter_id or notebook.chapter_from_path(path)
+    chapter_exercises = exercises.chapter(chapter_id) if chapter_id else []
+    results = [judge_exercise(ex, [], None, problem=message) for ex in chapter_exercises]
+    return _document(results, message, start)
+
+
+def _document(results: list[ExerciseResult], message: str, start: float) -> dict:
+    tests = [
+        {
+            "name": f"{r.name} ({r.passed}/{r.total} cases)",
+            "score": r.score,
+            "max_score": r.max_points,
+            "output": r.feedback(),
+            "visibility": "visible",
+            "extra_data": {"exercise": r.name},
+        }
+        for r in results
+    ]
+    return {
+        "score": round(sum(r.score for r in results), 2),
+        "execution_time": round(time.monotonic() - start, 3),
+        "output": message,
+        "tests": tests,
+    }
+
+
+def exercise_of(test: dict) -> str:
+    """The exercise a test of a results document grades."""
+    return test["extra_data"]["exercise"]
+
+
+def main(
+    path: str | Path,
+    *,
+    results: str | Path = "results.json",
+    timeout: float = 60.0,
+    memory_mb: int = 2048,
+    isolation: str = "bwrap",
+    chapter: str | None = None,
+) -> dict:
+    """Grade the notebook at ``path`` into ``results`` (Gradescope format); returns the document.
+
+    ``isolation``: ``"bwrap"`` (the sandbox; if it cannot start, raise
+    :class:`~autograder.engine.sandbox.SandboxUnavailable` and write nothing), ``"process"`` (a plain
+    subprocess with resource limits, stated in the results) or ``"auto"`` (bubblewrap where it
+    starts, else a plain subprocess)."""
+    bubblewrap = sandbox.probe(isolation)
+    limits = sandbox.Limits(wall_seconds=timeout, memory_mb=memory_mb)
+    doc = grade_notebook(path, limits=limits, bubblewrap=bubblewrap, chapter=chapter)
+    Path(results).parent.mkdir(parents=True, exist_ok=True)
+    Path(results).write_text(json.dumps(doc, indent=2))
+    return doc

@@ -1,0 +1,380 @@
+"""Compare a student's outputs with the reference, diagnose known mistakes, and score.
+
+The judge only ever sees plain data (numbers, tuples, plain ndarrays) produced by
+:mod:`autograder.runner`; nothing a student defines runs here. Checks go type, then shape, then
+values, and the first failing case is explained: its input, expected vs got, and, when the wrong
+output matches a known mistake, that mistake's name and a hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from autograder.engine.exercise import Case, Exercise, Mistake
+from autograder.engine.runner import Unsupported
+
+# Mistakes any array exercise can make; exercise-specific ones are tried first.
+TRANSPOSED = Mistake(
+    "transposed output",
+    "Rows and columns are swapped: index the output as out[i, j] with i along the height (axis 0) "
+    "and j along the width (axis 1).",
+    lambda *args: None,
+)
+INTEGER_TRUNCATION = Mistake(
+    "integer truncation",
+    "Your result was computed in integers, so fractions were cut off. Build the output with a float "
+    "dtype, e.g. np.zeros(shape, dtype=float), not np.zeros_like(image) of an integer image.",
+    lambda *args: None,
+)
+MODIFIED_INPUT = Mistake(
+    "input modified in place",
+    "Your function changed one of its input arrays. Work on a copy (x = x.copy()) or build a new "
+    "array; the caller's data must stay as it was.",
+    lambda *args: None,
+)
+OFF_BY_ONE = Mistake(
+    "off-by-one output size",
+    "Your output is one row or column too big or too small. A valid correlation of an H x W image with "
+    "a kh x kw kernel has (H - kh + 1) x (W - kw + 1) positions: count them on a small example.",
+    lambda *args: None,
+)
+NO_ERROR = Mistake(
+    "no error for invalid input",
+    "This input is invalid (see the exercise's docstring): check the arguments first and "
+    "raise ValueError('...') with a message that names the bad argument.",
+    lambda *args: None,
+)
+FLOAT_FOR_INT = Mistake(
+    "float instead of int",
+    "A count or size is a whole number: use integer arithmetic (// for floor division) and return an int.",
+    lambda *args: None,
+)
+
+GRADIENT_RTOL = 1e-4  # centred differences in float64 with a step of 1e-3 on a piecewise linear loss
+
+
+def _gradient_mistakes(forward: str) -> tuple[Mistake, Mistake]:
+    inconsistent = Mistake(
+        "gradient disagrees with your own forward pass",
+        f"Your gradient is not the numerical gradient of your {forward}: run the chapter's gradient "
+        f"check on {forward} and your backward pass together, and check that the cache records what "
+        "the forward pass really did.",
+        lambda *args: None,
+    )
+    forward_wrong = Mistake(
+        f"{forward} is wrong (your backward pass is its exact gradient)",
+        f"Your backward pass agrees with the numerical gradient of your own {forward}, so the bug is "
+        f"in {forward} (its output or the cache it returns): fix that exercise first.",
+        lambda *args: None,
+    )
+    return inconsistent, forward_wrong
+
+
+@dataclass
+class CaseFailure:
+    case: Case
+    problem: str  # one sentence: what is wrong
+    expected: object = None
+    got: object = None
+    mistake: Mistake | None = None
+
+
+@dataclass
+class ExerciseResult:
+    name: str
+    max_points: float
+    passed: int = 0
+    total: int = 0
+    failure: CaseFailure | None = None
+    diagnoses: dict[str, int] = field(default_factory=dict)
+    problem: str | None = None  # why the exercise could not be run at all
+    output: str = ""
+    arg_names: tuple = ()
+
+    @property
+    def score(self) -> float:
+        if not self.total:
+            return 0.0
+        return round(self.max_points * self.passed / self.total, 2)
+
+    def feedback(self) -> str:
+        """The text a student reads: score, first failure, diagnosis and hint. No hidden code."""
+        lines = []
+        points = f"{_num(self.score)}/{_num(self.max_points)} points"
+        if self.problem:
+            lines.append(f"{self.name}: 0/{_num(self.max_points)} points. {self.problem}")
+        elif self.failure is None:
+            lines.append(f"{self.name}: all {self.total} cases passed ({points}).")
+        else:
+            f = self.failure
+            lines.append(f"{self.name}: {self.passed}/{self.total} cases passed ({points}).")
+            lines.append(f'First failure, case "{f.case.label}":')
+            for arg_name, value in zip(_names(self.arg_names, f.case.args), f.case.args, strict=True):
+                lines.append(_indent(f"{arg_name} = {describe(value)}"))
+            lines.append(_indent(f.problem))
+            if f.expected is not None or f.got is not None:
+                lines.append(_indent(f"expected: {describe(f.expected)}"))
+                lines.append(_indent(f"got:      {describe(f.got)}"))
+            if f.mistake is not None:
+                lines.append(f"Diagnosis: {f.mistake.name}.")
+                lines.append(f"Hint: {f.mistake.hint}")
+            others = {k: v for k, v in self.diagnoses.items() if f.mistake is None or k != f.mistake.name}
+            if others:
+                lines.append(
+                    "Also seen in other cases: " + ", ".join(f"{k} ({v}x)" for k, v in others.items())
+                )
+        if self.output.strip():
+            lines.append("Your function printed (first lines):")
+            lines.append(_indent("\n".join(self.output.strip().splitlines()[:10])))
+        return "\n".join(lines)
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def _names(arg_names, args):
+    names = list(arg_names)[: len(args)]
+    return names + [f"arg{i}" for i in range(len(names), len(args))]
+
+
+def describe(value) -> str:
+    """Short, readable rendering of a value for feedback."""
+    if isinstance(value, np.ndarray):
+        body = np.array2string(
+            value, precision=4, threshold=64, edgeitems=3, suppress_small=True, max_line_width=100
+        )
+        head = f"array of shape {value.shape}, dtype {value.dtype}"
+        return head + (":\n" + _indent(body) if value.size else "")
+    if isinstance(value, Unsupported):
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return (
+            f"{type(value).__name__} " + repr(value)
+            if len(repr(value)) < 200
+            else f"{type(value).__name__} of {len(value)} items"
+        )
+    if isinstance(value, np.generic):
+        return f"{value!r} (numpy {type(value).__name__})"
+    return repr(value)
+
+
+# -- comparison -----------------------------------------------------------------------------------
+
+
+def _same(a, b, rtol, atol) -> bool:
+    """Loose structural equality used to match a wrong output against a known mistake."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape:
+            return False
+        if a.dtype.kind not in "biuf" or b.dtype.kind not in "biuf":
+            return False
+        scale = max(1.0, float(np.abs(a).max(initial=0)))
+        return bool(np.allclose(a, b, rtol=rtol, atol=atol * scale))
+    if isinstance(a, tuple | list) and isinstance(b, tuple | list):
+        return len(a) == len(b) and all(_same(x, y, rtol, atol) for x, y in zip(a, b, strict=True))
+    if isinstance(a, bool | np.bool_) or isinstance(b, bool | np.bool_):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | np.integer) and isinstance(b, int | np.integer):
+        return int(a) == int(b)  # counts and sizes are exact
+    if isinstance(a, int | float | np.number) and isinstance(b, int | float | np.number):
+        return bool(np.isclose(float(a), float(b), rtol=rtol, atol=atol))
+    return False
+
+
+def compare(expected, got, rtol: float, atol: float) -> tuple[str | None, Mistake | None]:
+    """Check type, then shape, then values. Returns (problem, generic mistake) or (None, None)."""
+    if isinstance(expected, np.ndarray):
+        if not isinstance(got, np.ndarray):
+            return f"Expected a numpy array, got {_type_name(got)}. Return a numpy array.", None
+        if got.dtype.kind not in "biuf":  # values are judged, not dtypes: exact integers are right
+            return f"Expected an array of real numbers, got dtype {got.dtype}.", None
+        if got.shape != expected.shape:
+            problem = f"Wrong shape: expected {expected.shape}, got {got.shape}."
+            if got.shape == expected.shape[::-1] and got.ndim == 2 and _same(got, expected.T, rtol, atol):
+                return problem, TRANSPOSED
+            if got.ndim == expected.ndim and all(
+                abs(a - b) <= 1 for a, b in zip(got.shape, expected.shape, strict=True)
+            ):
+                return problem, OFF_BY_ONE
+            return problem, None
+        if not np.array_equal(np.isfinite(got), np.isfinite(expected)):
+            return "Your result has NaN or infinite entries where the expected one has finite values.", None
+        if _same(got, expected, rtol, atol):
+            return None, None
+        worst = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape) if got.size else ()
+        problem = f"Wrong values (largest difference at index {tuple(int(i) for i in worst)})."
+        if got.ndim == 2 and got.shape == got.shape[::-1] and _same(got, expected.T, rtol, atol):
+            return problem, TRANSPOSED
+        if _same(got, np.trunc(expected), rtol, atol) or _same(got, np.floor(expected), rtol, atol):
+            return problem, INTEGER_TRUNCATION
+        return problem, None
+    if isinstance(expected, tuple):
+        if not isinstance(got, tuple | list) or len(got) != len(expected):
+            return f"Expected a tuple of {len(expected)} items, got {_type_name(got)}.", None
+        for index, (e, g) in enumerate(zip(expected, got, strict=True)):
+            problem, mistake = compare(e, g, rtol, atol)
+            if problem:
+                return f"Item {index} of the tuple: {problem}", mistake
+        return None, None
+    if isinstance(expected, bool):
+        if not isinstance(got, bool | np.bool_):
+            return f"Expected True or False, got {_type_name(got)}.", None
+        return (None, None) if bool(got) == expected else (f"Expected {expected}, got {got}.", None)
+    if isinstance(expected, int):
+        if isinstance(got, bool | np.bool_) or not isinstance(got, int | np.integer):
+            if isinstance(got, float | np.floating) and float(got) == expected:
+                return f"Expected an int, got the float {got!r}.", FLOAT_FOR_INT
+            return f"Expected an int, got {_type_name(got)}.", None
+        return (None, None) if int(got) == expected else (f"Expected {expected}, got {int(got)}.", None)
+    if isinstance(expected, float):
+        if isinstance(got, bool | np.bool_) or not isinstance(got, int | float | np.number):
+            return f"Expected a number, got {_type_name(got)}.", None
+        return (
+            (None, None)
+            if _same(float(got), expected, rtol, atol)
+            else (f"Expected {expected}, got {got}.", None)
+        )
+    raise TypeError(f"the judge cannot compare a reference value of type {type(expected).__name__}")
+
+
+def _type_name(value) -> str:
+    if isinstance(value, Unsupported):
+        return value.description
+    if value is None:
+        return "None (did you forget to return?)"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return f"a {type(value).__name__} ({describe(value)[:80]})"
+
+
+def _expected(exercise: Exercise, case: Case):
+    """(value, None) or (None, ValueError message) from the reference."""
+    try:
+        return exercise.reference(*case.args), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _diagnose(exercise: Exercise, case: Case, got) -> Mistake | None:
+    for mistake in exercise.mistakes:
+        try:
+            wrong = mistake.wrong(*case.args)
+        except (ValueError, TypeError, IndexError, ZeroDivisionError):  # does not apply to this input
+            continue
+        if _same(got, wrong, exercise.rtol, exercise.atol):
+            return mistake
+    return None
+
+
+def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | None:
+    """Verdict on one case: None if it passed, else what went wrong."""
+    expected, error = _expected(exercise, case)
+    if record.get("mutated"):
+        return CaseFailure(
+            case, "An input array was different after your function returned.", mistake=MODIFIED_INPUT
+        )
+    if "raised" in record:
+        kind, message = record["raised"]
+        if error is not None and kind == "ValueError":
+            return None
+        if kind == "NotImplementedError":
+            return CaseFailure(
+                case, "Not implemented yet: replace the `raise NotImplementedError` line with your code."
+            )
+        wanted = f"expected ValueError ({error})" if error is not None else "expected a result"
+        return CaseFailure(case, f"Your function raised {kind}: {message} ({wanted}).")
+    got = record["ok"]
+    numeric = None
+    if exercise.gradient is not None:
+        try:
+            got, numeric = exercise.gradient(case, got)
+        except (TypeError, ValueError, IndexError) as exc:
+            return CaseFailure(case, f"Wrong kind of result: {exc}", got=got)
+    if error is not None:
+        return CaseFailure(
+            case,
+            f"Expected a ValueError ({error}), but your function returned a value.",
+            got=got,
+            mistake=NO_ERROR,
+        )
+    if exercise.project is not None:
+        expected = exercise.project(expected)
+        try:
+            got = exercise.project(got)
+        except (TypeError, ValueError, IndexError, KeyError) as exc:
+            return CaseFailure(case, f"Wrong kind of result: {exc}", got=got)
+    problem, generic = compare(expected, got, exercise.rtol, exercise.atol)
+    consistent = None if numeric is None else _same(got, numeric, GRADIENT_RTOL, GRADIENT_RTOL)
+    if problem is None:
+        if consistent is False:
+            inconsistent, _ = _gradient_mistakes(exercise.uses[0])
+            return CaseFailure(
+                case,
+                "Your gradient matches the expected one, but not the numerical gradient of your own "
+                f"{exercise.uses[0]} (shown as expected).",
+                expected=numeric,
+                got=got,
+                mistake=inconsistent,
+            )
+        return None
+    mistake = _diagnose(exercise, case, got) or generic
+    if mistake is None and consistent is not None:
+        inconsistent, forward_wrong = _gradient_mistakes(exercise.uses[0])
+        mistake = forward_wrong if consistent else inconsistent
+    return CaseFailure(case, problem, expected=expected, got=got, mistake=mistake)
+
+
+def _well_formed(records, count: int) -> bool:
+    """Records come from untrusted code: check their shape before reading them."""
+    if not isinstance(records, list) or len(records) != count:
+        return False
+    for record in records:
+        if not isinstance(record, dict) or not isinstance(record.get("mutated"), bool):
+            return False
+        raised = record.get("raised")
+        if ("ok" in record) == (raised is not None):
+            return False
+        if raised is not None and not (
+            isinstance(raised, list | tuple) and len(raised) == 2 and all(isinstance(x, str) for x in raised)
+        ):
+            return False
+    return True
+
+
+def judge_exercise(
+    exercise: Exercise,
+    cases: list[Case],
+    records: list[dict] | None,
+    *,
+    output: str = "",
+    problem: str | None = None,
+) -> ExerciseResult:
+    """Score one exercise from the records the runner produced (None: it produced nothing)."""
+    result = ExerciseResult(
+        exercise.name, exercise.points, total=len(cases), output=output, arg_names=tuple(exercise.arg_names)
+    )
+    if records is None or problem:
+        result.problem = problem or "Your function produced no result (it crashed or was stopped)."
+        return result
+    if not _well_formed(records, len(cases)):
+        result.problem = (
+            "The grading process sent back malformed results (did the submission tamper with it?)."
+        )
+        return result
+    for case, record in zip(cases, records, strict=True):
+        failure = judge_case(exercise, case, record)
+        if failure is None:
+            result.passed += 1
+            continue
+        if failure.mistake is not None:
+            result.diagnoses[failure.mistake.name] = result.diagnoses.get(failure.mistake.name, 0) + 1
+        if result.failure is None:
+            result.failure = failure
+    return result

@@ -1,0 +1,227 @@
+"""Run :mod:`autograder.runner` on a job in a separate, limited process.
+
+The job directory is private to one submission and holds only the runner, the job and, afterwards,
+the results. Limits: wall clock, CPU time, address space, file size, number of processes. When
+``bwrap`` (bubblewrap) is installed the process also gets no network, its own PID namespace (nothing
+it starts outlives it), an unprivileged user of its own when the grader runs as root, and a view of
+the operating system and the Python installation only: not the course repository, the submissions,
+the gradebook, home directories or the temporary files of other gradings.
+Grading needs the sandbox: :func:`probe` starts it once before anything is graded and, if it cannot
+start, stops with bubblewrap's own words and the fix, so that a broken sandbox is never recorded as
+students' zeros. Only an explicit ``isolation="process"`` runs the same limits in a plain subprocess
+(``"auto"``: bubblewrap where it starts, else a plain subprocess), and every result then says so.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.engine import runner
+
+RUNNER = Path(runner.__file__)
+OUTPUT_CAP = 20_000  # characters of the sandbox's own stdout/stderr kept for the report
+OUTPUT_TAIL = 2_000  # characters of it shown to the instructor when the runner fails
+FIRST_UID = 200_000  # sandboxes run as unprivileged uids from here on, one per sandbox
+UIDS_PER_PROCESS = 4096  # uids a grading process cycles through before reusing one
+PROCESS_SLOTS = 4096  # grading processes (by pid) that get disjoint uid ranges
+_uids = itertools.count()
+ISOLATIONS = ("bwrap", "process", "auto")
+INSIDE = "/tmp/sandbox"  # the job directory as the sandboxed process sees it
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_seconds: float = 60.0
+    exercise_seconds: float = 10.0
+    memory_mb: int = 2048
+    file_mb: int = 16
+    processes: int = 64
+
+
+@dataclass
+class Run:
+    workdir: Path
+    returncode: int | None
+    timed_out: bool
+    output: str
+    isolated: bool  # True under bubblewrap
+
+    def result(self, name: str):
+        return runner.read_result(str(self.workdir), name)
+
+    def cell_errors(self):
+        return runner.read_cell_errors(str(self.workdir))
+
+    def tail(self) -> str:
+        return self.output[-OUTPUT_TAIL:]
+
+
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap")
+
+
+def _limit(kind: int, value: int) -> None:
+    resource.setrlimit(kind, (value, value))
+
+
+def _preexec(limits: Limits):
+    """Runs in the child between fork and exec: a new session and the resource limits."""
+
+    def apply():
+        os.setsid()
+        _limit(resource.RLIMIT_AS, limits.memory_mb * 2**20)
+        _limit(resource.RLIMIT_CPU, int(limits.wall_seconds) + 1)
+        _limit(resource.RLIMIT_FSIZE, limits.file_mb * 2**20)
+        _limit(resource.RLIMIT_CORE, 0)
+
+    return apply
+
+
+def sandbox_uid() -> int:
+    """A user id of its own for each sandbox: process limits count per user, so a fork bomb in one
+    submission must not use up the processes of another graded at the same time. Each grading
+    process has its own range of uids and cycles through it (sandboxes of one process run at most
+    a few at a time, far fewer than the range)."""
+    slot = os.getpid() % PROCESS_SLOTS
+    return FIRST_UID + slot * UIDS_PER_PROCESS + next(_uids) % UIDS_PER_PROCESS
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot start on this machine: the grader's problem, never the student's."""
+
+
+FIX = (
+    "Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) on a machine or container that "
+    "allows unprivileged user namespaces (Ubuntu 24.04: an AppArmor profile for bwrap, or "
+    "sysctl kernel.apparmor_restrict_unprivileged_userns=0; Docker: run the grader with --privileged "
+    "or a seccomp profile that allows unshare). Or, only where each submission already runs in a "
+    "throw-away container, grade with --isolation process (resource limits only; every result says so)."
+)
+
+
+@functools.cache
+def _probe_bwrap(bwrap: str) -> str | None:
+    """Start the sandbox once with a trivial command; None if it works, else what went wrong."""
+    workdir = Path(tempfile.mkdtemp(prefix="grade-probe-"))
+    try:
+        argv = _command(workdir, bwrap, Limits(), sandbox_uid())
+        argv = argv[: argv.index("--") + 1] + [sys.executable, "-I", "-c", "pass"]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if proc.returncode != 0:
+        return (proc.stderr or proc.stdout).strip()[-OUTPUT_TAIL:] or f"exit status {proc.returncode}"
+    return None
+
+
+def probe(isolation: str = "bwrap") -> bool:
+    """Check, once per process, that student code can be isolated as asked; returns whether it runs
+    under bubblewrap. Raises :class:`SandboxUnavailable` (with bubblewrap's words and the fix) when
+    ``isolation="bwrap"`` and the sandbox cannot start."""
+    if isolation not in ISOLATIONS:
+        raise ValueError(f"isolation must be one of {', '.join(ISOLATIONS)}, not {isolation!r}")
+    if isolation == "process":
+        return False
+    bwrap = bwrap_path()
+    problem = "bubblewrap (bwrap) is not installed." if bwrap is None else _probe_bwrap(bwrap)
+    if problem is None:
+        return True
+    if isolation == "auto":
+        return False
+    raise SandboxUnavailable(
+        f"The grading sandbox cannot start, so nothing was graded: {problem}\nFix: {FIX}"
+    )
+
+
+# The operating system the interpreter needs, read-only; nothing else of the machine is visible.
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/alternatives")
+
+
+def _command(workdir: Path, bwrap: str | None, limits: Limits, uid: int) -> list[str]:
+    if bwrap is None:
+        return [sys.executable, "-I", str(workdir / "runner.py"), str(workdir)]
+    argv = [bwrap]
+    for path in SYSTEM:
+        argv += ["--ro-bind-try", path, path]
+    argv += ["--dev", "/dev", "--proc", "/proc", "--perms", "0755", "--tmpfs", "/tmp"]
+    for path in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}):
+        for parent in reversed(path.parents[:-1]):  # traversable by the unprivileged user
+            argv += ["--perms", "0755", "--dir", str(parent)]
+        argv += ["--ro-bind", str(path), str(path)]
+    if Path(sys.executable).parent.resolve() != Path(sys.prefix).resolve() / "bin":
+        argv += ["--ro-bind", str(Path(sys.executable).parent), str(Path(sys.executable).parent)]
+    argv += ["--bind", str(workdir), INSIDE, "--chdir", INSIDE]
+    # Every namespace but the user one: the runner must be able to change to its own uid (below).
+    argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    argv += ["--die-with-parent", "--new-session"]
+    argv += ["--setenv", "HOME", INSIDE, "--setenv", "TMPDIR", INSIDE]
+    command = [sys.executable, "-I", f"{INSIDE}/runner.py", INSIDE]
+    if os.geteuid() == 0:
+        # Root ignores process limits; the runner becomes an unused unprivileged user, whose
+        # process count then bounds fork bombs, before it reads any of the submission.
+        command += ["--drop-to", str(uid), "--processes", str(limits.processes)]
+    return [*argv, "--", *command]
+
+
+def run(job: dict, arrays: dict, limits: Limits, *, bubblewrap: bool = True) -> Run:
+    """Write the job to a fresh private directory and run the runner on it, under bubblewrap or (only
+    if ``bubblewrap`` is False: see :func:`probe`) in a plain subprocess with the same limits."""
+    workdir = Path(tempfile.mkdtemp(prefix="grade-"))
+    runner._write(str(workdir / "job"), {**job, "time_limit": limits.exercise_seconds}, arrays)
+    shutil.copy(RUNNER, workdir / "runner.py")
+    bwrap = bwrap_path() if bubblewrap else None
+    if bubblewrap and bwrap is None:
+        raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed.\nFix: {FIX}")
+    uid = sandbox_uid()
+    if bwrap is not None and os.geteuid() == 0:
+        for path in [workdir, *workdir.iterdir()]:
+            os.chown(path, uid, uid)
+    env = {
+        "PATH": os.defpath,
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLBACKEND": "Agg",
+    }
+    # The process's own output goes to a file outside the job directory, capped by RLIMIT_FSIZE.
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            _command(workdir, bwrap, limits, uid),
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_preexec(limits),
+        )
+        timed_out = False
+        try:
+            proc.wait(timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc.pid)
+            proc.wait()
+        _kill_group(proc.pid)  # whatever the submission left running in its session
+        log.seek(0)
+        text = log.read(OUTPUT_CAP).decode("utf-8", "replace")
+    return Run(workdir, proc.returncode, timed_out, text, bwrap is not None)
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

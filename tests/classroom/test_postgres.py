@@ -1,0 +1,85 @@
+"""Class grading into a real PostgreSQL gradebook (server started from Debian's packages)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from helpers import ROOT, make_class
+from nbgrader.api import Gradebook
+
+from autograder.conventions import COURSE_ID
+
+pytestmark = pytest.mark.slow
+BINDIR = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+
+
+def _as_postgres(*cmd):
+    runner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    subprocess.run([*runner, *cmd], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    if not BINDIR:
+        pytest.fail("PostgreSQL server binaries missing: apt-get install postgresql")
+    bindir = Path(BINDIR[-1])
+    home = Path(tempfile.mkdtemp(prefix="pg-"))
+    os.chmod(home, 0o777)
+    data = home / "data"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    if os.geteuid() == 0:
+        shutil.chown(home, "postgres")
+    _as_postgres(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "grader")
+    _as_postgres(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-w",
+        "-l",
+        str(home / "log"),
+        "-o",
+        f"-k {home} -p {port} -c listen_addresses=''",
+        "start",
+    )
+    try:
+        _as_postgres(str(bindir / "createdb"), "-h", str(home), "-p", str(port), "-U", "grader", "gradebook")
+        yield f"postgresql+psycopg2://grader@/gradebook?host={home}&port={port}"
+    finally:
+        _as_postgres(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_class_grades_land_in_postgres(postgres_url, tmp_path):
+    kinds = make_class(tmp_path / "submitted", 7)
+    cmd = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "grade",
+        str(tmp_path / "submitted"),
+        "--jobs",
+        "2",
+        "--no-progress",
+        "--db",
+        postgres_url,
+    ]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "graded 7, unchanged 0, failed 0" in proc.stdout
+    with Gradebook(postgres_url, course_id=COURSE_ID) as gb:
+        scores = {s: gb.find_submission("01_convolution", s).score for s in kinds}
+    assert kinds["student000"] == "honest" and kinds["student006"] == "broken file"
+    assert scores["student000"] == 10 and scores["student006"] == 0
+    assert len(scores) == 7 and (tmp_path / "grades.csv").read_text().count("\n") == 8
+    rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert "graded 0, unchanged 7" in rerun.stdout

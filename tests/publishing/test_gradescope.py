@@ -1,0 +1,65 @@
+"""The Gradescope bundle, run locally the way Gradescope runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+from helpers import source_notebook
+
+from autograder.engine import exercises
+from autograder.publishing import gradescope
+
+CHAPTER = "01_convolution"
+
+
+def unpack(tmp_path):
+    bundle = gradescope.main(CHAPTER, output=tmp_path / "autograder.zip")
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    with zipfile.ZipFile(bundle) as z:
+        z.extractall(root / "source")
+        names = z.namelist()
+    for script in ("run_autograder", "setup.sh"):
+        os.chmod(root / "source" / script, 0o755)
+    return root, names
+
+
+def run(root):
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
+    proc = subprocess.run(
+        ["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+def test_bundle_follows_the_gradescope_layout(tmp_path):
+    _, names = unpack(tmp_path)
+    assert {"setup.sh", "run_autograder", "requirements.txt"} <= set(names)
+    assert "solutions/__init__.py" in names and "autograder/engine/runner.py" in names
+    assert not any(n.startswith(("tests/", "chapters/")) for n in names), (
+        "only the grader and the reference ship"
+    )
+    assert (
+        subprocess.run(["bash", "-n", str(tmp_path / "autograder" / "source" / "setup.sh")]).returncode == 0
+    )
+
+
+def test_run_autograder_grades_a_renamed_submission(tmp_path):
+    root, _ = unpack(tmp_path)
+    shutil.copy(source_notebook(CHAPTER), root / "submission" / "my homework.ipynb")
+    doc = run(root)
+    assert doc["score"] == sum(ex.points for ex in exercises.chapter(CHAPTER))
+    assert all(t["visibility"] == "visible" for t in doc["tests"])
+
+
+def test_run_autograder_without_a_notebook_reports_zero(tmp_path):
+    root, _ = unpack(tmp_path)
+    (root / "submission" / "notes.txt").write_text("I forgot the notebook")
+    doc = run(root)
+    assert doc["score"] == 0 and "cannot read" in doc["output"]
