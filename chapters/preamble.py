@@ -9,8 +9,10 @@ plt.rcParams.update({
     "figure.dpi": 96, "savefig.dpi": 96, "font.size": 10, "axes.titlesize": 11,
     "axes.titleweight": "bold", "axes.spines.top": False, "axes.spines.right": False,
 })
-COLORS = {"image": "#4C72B0", "kernel": "#DD8452", "output": "#55A868",
-          "highlight": "#C44E52", "padding": "#BBBBBB", "muted": "#8C8C8C"}
+# Role colours that stay apart for readers with any of the three colour vision deficiencies, and lines at
+# least 3:1 against white (tests/test_figure_colours.py checks both).
+COLORS = {"image": "#124680", "kernel": "#E37533", "output": "#3DA17C",
+          "highlight": "#880414", "padding": "#BBBBBB", "muted": "#8C8C8C"}
 rng = np.random.default_rng(0)
 
 
