@@ -1,5 +1,6 @@
-"""Shared fixtures: a throwaway, released copy of the course. And the sandbox's verdict at the end of
-every run: without bubblewrap the security tests are skipped, which must never go unnoticed."""
+"""Shared fixtures: a released copy of the course, and the chapters run with their model answers. And the
+sandbox's verdict at the end of every run: without bubblewrap the security tests are skipped, which must
+never go unnoticed."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import copy_course
+from helpers import copy_course, source_notebook
 
 from autograder.engine import sandbox
-from autograder.publishing import release
+from autograder.publishing import book, release
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +20,14 @@ def course(tmp_path_factory) -> Path:
     path = copy_course(tmp_path_factory.mktemp("course"))
     release.main(course=path)
     return path
+
+
+@pytest.fixture(scope="session")
+def executed(tmp_path_factory) -> dict:
+    """chapter id -> its source notebook executed with the model answers, as the book executes it."""
+    chapter_ids = release.available()
+    notebooks = book.execute([source_notebook(c) for c in chapter_ids], tmp_path_factory.mktemp("executed"))
+    return dict(zip(chapter_ids, notebooks, strict=True))
 
 
 SANDBOX_MISSING = (

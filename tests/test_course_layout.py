@@ -12,6 +12,7 @@ import pytest
 from helpers import ROOT, SOURCES, copy_course, secret_lines, source_notebook
 
 from autograder.engine import exercises
+from autograder.engine.exercise import exercise_name, grade_id
 from autograder.publishing import release
 
 CHAPTER_IDS = [p.stem for p in SOURCES]
@@ -41,16 +42,17 @@ def test_preamble_is_the_shared_one(chapter_id):
 
 @pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
 def test_notebook_and_registry_agree(chapter_id):
-    """Each registered exercise has a solution cell and a graded cell whose points match."""
+    """Each registered exercise has a solution cell and a graded cell; points are the registry's alone."""
     nb = nbformat.read(source_notebook(chapter_id), as_version=4)
     assert nb.metadata.get("course", {}).get("chapter") == chapter_id
     solutions = [meta["grade_id"] for _, meta in nbgrader_cells(nb, solution=True)]
-    graded = {meta["grade_id"]: meta["points"] for _, meta in nbgrader_cells(nb, grade=True, solution=False)}
+    graded = [meta for _, meta in nbgrader_cells(nb, grade=True, solution=False)]
     registered = exercises.chapter(chapter_id)
     assert solutions == [ex.name for ex in registered], "solution cells must be the exercises, in order"
-    assert graded == {f"{ex.name}_graded": ex.points for ex in registered}
+    assert [m["grade_id"] for m in graded] == [grade_id(ex.name) for ex in registered]
+    assert not any("points" in m for m in graded), "points are declared in the registry only"
     for cell, meta in nbgrader_cells(nb, grade=True, solution=False):
-        name = meta["grade_id"].removesuffix("_graded")
+        name = exercise_name(meta["grade_id"])
         assert cell.source.startswith('"""'), "a graded cell starts with a one-line docstring"
         assert re.search(rf'check\("{name}", {name}\b', cell.source), (
             "the graded cell checks its own exercise"
@@ -134,6 +136,16 @@ def test_runner_is_self_contained():
         "warnings",
         "numpy",
     }, roots
+
+
+@pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
+def test_release_gives_each_graded_cell_its_registry_points(chapter_id, course):
+    released = nbformat.read(course / "release" / chapter_id / f"{chapter_id}.ipynb", as_version=4)
+    points = {
+        meta["grade_id"]: meta["points"] for _, meta in nbgrader_cells(released, grade=True, solution=False)
+    }
+    assert points == {grade_id(ex.name): ex.points for ex in exercises.chapter(chapter_id)}
+    assert all(p > 0 for p in points.values())
 
 
 @pytest.mark.parametrize("chapter_id", CHAPTER_IDS)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from nbgrader.api import Gradebook
+from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy import Column, DateTime, Float, MetaData, String, Table, Text, select
 
 from autograder.conventions import COURSE_ID, nbgrader_path
@@ -119,7 +119,13 @@ class Book:
         """Write one submission's grades and ledger row in a single transaction."""
         self._ensure_assignment(chapter_id)
         self.gb.update_or_create_student(student)
-        self.gb.update_or_create_submission(chapter_id, student)
+        try:
+            self.gb.find_submission(chapter_id, student)
+        except MissingEntry:
+            # nbgrader reads the new submission's relationships before adding it to the session,
+            # which SQLAlchemy 2 flushes (and warns about) unless autoflush is off.
+            with self.gb.db.no_autoflush:
+                self.gb.add_submission(chapter_id, student)
         db = self.gb.db
         try:
             scores = {exercise_of(t): t["score"] for t in results["tests"]}

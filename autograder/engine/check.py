@@ -30,8 +30,13 @@ def unavailable_module(func) -> str | None:
     """A module that ``func`` uses and the sandboxed grader would refuse to import (as a name in its
     notebook's namespace), or None."""
     permitted = set(exercises.STUDENT_PACKAGES) | set(sys.stdlib_module_names)
-    code, namespace = getattr(func, "__code__", None), getattr(func, "__globals__", {})
-    for used in sorted(_names(code)) if code is not None else []:
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return None
+    namespace = dict(getattr(func, "__globals__", {}))
+    cells = getattr(func, "__closure__", None) or ()
+    namespace.update(zip(code.co_freevars, (c.cell_contents for c in cells), strict=False))
+    for used in sorted(_names(code) | set(code.co_freevars)):
         value = namespace.get(used)
         module = value if isinstance(value, types.ModuleType) else inspect.getmodule(value)
         top = (getattr(module, "__name__", "") or "").split(".")[0]

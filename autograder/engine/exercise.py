@@ -65,7 +65,15 @@ class Exercise:
         return (self.name, *self.uses)
 
 
+GRADED_SUFFIX = "_graded"
+
+
 def grade_id(name: str) -> str:
     """The nbgrader grade id of the graded test cell of exercise ``name`` (its solution cell's is
     ``name`` itself)."""
-    return f"{name}_graded"
+    return f"{name}{GRADED_SUFFIX}"
+
+
+def exercise_name(graded_cell_id: str) -> str:
+    """The exercise a graded test cell's grade id belongs to (the inverse of :func:`grade_id`)."""
+    return graded_cell_id.removesuffix(GRADED_SUFFIX)

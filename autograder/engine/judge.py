@@ -52,6 +52,8 @@ FLOAT_FOR_INT = Mistake(
     lambda *args: None,
 )
 
+PRINTED_LINES = 10  # lines of a student's own prints shown in the feedback
+DESCRIBED = 80  # characters of an unexpected value shown in a "wrong kind" message
 GRADIENT_RTOL = 1e-4  # centred differences in float64 with a step of 1e-3 on a piecewise linear loss
 
 
@@ -127,7 +129,7 @@ class ExerciseResult:
                 )
         if self.output.strip():
             lines.append("Your function printed (first lines):")
-            lines.append(_indent("\n".join(self.output.strip().splitlines()[:10])))
+            lines.append(_indent("\n".join(self.output.strip().splitlines()[:PRINTED_LINES])))
         return "\n".join(lines)
 
 
@@ -251,7 +253,7 @@ def _type_name(value) -> str:
         return "None (did you forget to return?)"
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
-    return f"a {type(value).__name__} ({describe(value)[:80]})"
+    return f"a {type(value).__name__} ({describe(value)[:DESCRIBED]})"
 
 
 def _expected(exercise: Exercise, case: Case):

@@ -27,6 +27,9 @@ import warnings
 import numpy as np
 
 MAX_CAPTURED_OUTPUT = 4_000  # characters of a student's own prints kept per exercise
+MAX_STRING = 200  # characters of a returned string (or a cell error's message) sent back
+MAX_NAME = 100  # characters of a dict key or a type's name sent back
+MAX_ERROR = 300  # characters of an exception's message sent back
 
 
 # -- encoding -------------------------------------------------------------------------------------
@@ -50,11 +53,11 @@ class Encoder:
             f = float(value)
             return {"float" if type(value) is float else "npfloat": f if math.isfinite(f) else repr(f)}
         if isinstance(value, str):
-            return {"str": value[:200]}
+            return {"str": value[:MAX_STRING]}
         if type(value) in (tuple, list):
             return {type(value).__name__: [self.encode(v) for v in value]}
         if type(value) is dict:
-            return {"dict": [[str(k)[:100], self.encode(v)] for k, v in value.items()]}
+            return {"dict": [[str(k)[:MAX_NAME], self.encode(v)] for k, v in value.items()]}
         if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
             try:
                 arr = np.array(value, copy=True, subok=False)
@@ -65,7 +68,7 @@ class Encoder:
             key = f"{self.prefix}{len(self.arrays)}"
             self.arrays[key] = np.ascontiguousarray(arr)
             return {"ndarray": key}
-        return {"unsupported": type(value).__name__[:100]}
+        return {"unsupported": type(value).__name__[:MAX_NAME]}
 
 
 def decode(tree, arrays):
@@ -197,7 +200,7 @@ def run_case(funcs, name, driver, args):
     return record
 
 
-def _short(text: str, limit: int = 300) -> str:
+def _short(text: str, limit: int = MAX_ERROR) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
@@ -260,7 +263,7 @@ def load_cells(sources):
                 {
                     "cell": index,
                     "type": type(exc).__name__,
-                    "message": _short(message, 200),
+                    "message": _short(message, MAX_STRING),
                     "line": _cell_line(exc, filename),
                 }
             )

@@ -23,6 +23,7 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 from traitlets.config import Config
 
 from autograder.conventions import CODE_STUB, nbgrader_env
+from autograder.engine.notebook import is_test_cell
 from autograder.publishing import ROOT, release
 
 BOOK_FILES = (
@@ -88,7 +89,7 @@ def student_view(nb: nbformat.NotebookNode, download: str) -> nbformat.NotebookN
     cells = []
     for cell in nb.cells:
         meta = _nbgrader_meta(cell)
-        if meta.get("grade") and not meta.get("solution"):
+        if is_test_cell(meta):
             continue  # graded cells run at submission time; their checks are not for the page
         if meta.get("solution") or meta.get("locked"):
             cell.outputs = []  # a stub's visible tests would not pass: don't show model-answer output

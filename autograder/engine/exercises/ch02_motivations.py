@@ -245,7 +245,8 @@ translate = Exercise(
         ),
         Mistake(
             "shifted in the wrong direction",
-            "Positive dy moves the content down: out[i + dy, j + dx] = image[i, j].",
+            "Positive dy moves the content down and positive dx right: the pixel at (0, 0) ends up at "
+            "(dy, dx).",
             lambda image, dy, dx: solutions.translate(image, -dy, -dx),
         ),
     ),

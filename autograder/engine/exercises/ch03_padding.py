@@ -220,7 +220,7 @@ same_padding = Exercise(
         Mistake(
             "extra padding on the wrong side",
             "For an even total, PyTorch and TensorFlow put the extra row or column after the image "
-            "(bottom/right): before = total // 2, after = total - before.",
+            "(bottom/right): before gets the smaller half.",
             lambda k, d=1: solutions.same_padding(k, d)[::-1],
         ),
         Mistake(

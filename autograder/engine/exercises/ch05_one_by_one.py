@@ -48,8 +48,8 @@ conv1x1 = Exercise(
     mistakes=(
         Mistake(
             "weight read as (C, F)",
-            "weight has shape (F, C): out[n, f] = sum over c of weight[f, c] * x[n, c], i.e. weight @ x at "
-            "each pixel, not weight.T @ x.",
+            "weight has shape (F, C): row f of weight holds the C coefficients of output channel f. Check "
+            "which axis of weight you sum over.",
             _transposed_weight,
         ),
         Mistake(
@@ -112,7 +112,7 @@ conv_macs = Exercise(
 
 def _bottleneck_cases(rng):
     cases = [
-        Case("256 -> 64 -> 256 around a 3x3, 56x56 (ResNet)", (256, 64, 256, 3, 56)),
+        Case("1x1 256 -> 64, then 3x3 64 -> 256, 56x56 output", (256, 64, 256, 3, 56)),
         Case("tiny: 2 -> 1 -> 2, 3x3, 1x1 output", (2, 1, 2, 3, 1)),
         Case("non-square output (7, 14), 5x5 kernel", (64, 16, 32, 5, (7, 14))),
     ]

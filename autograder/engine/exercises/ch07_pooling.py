@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 import solutions
@@ -23,28 +25,46 @@ def _out_shape(x, k, s):
 FIGURE_EXAMPLE = np.array([[[[1.0, 3, 2, 0], [4, 2, 1, 5], [0, 1, 3, 2], [2, 6, 1, 1]]]])
 
 
+class Input(NamedTuple):
+    label: str
+    x: np.ndarray
+    kernel_size: object
+    stride: object
+    ties: bool = False  # windows whose maximum is not unique: max pooling's argmax rule matters
+
+
 def _inputs(rng):
-    """(label, x, kernel_size, stride): hand-sized first, then ties, overlaps and batches."""
+    """Pooling inputs: hand-sized first, then ties, overlaps and batches."""
     ties = rng.integers(0, 3, size=(1, 2, 4, 4)).astype(float)
 
     def r(*shape):
         return np.round(rng.normal(size=shape), 2)
 
     return [
-        ("4x4 image, 2x2 windows (stride defaults to 2)", FIGURE_EXAMPLE, 2, None),
-        ("5x5 image, 3x3 windows, stride 2 (overlapping)", np.round(rng.normal(size=(1, 1, 5, 5)), 2), 3, 2),
-        ("4x4 image, 2x2 windows, stride 1 (overlapping)", np.round(rng.normal(size=(1, 1, 4, 4)), 2), 2, 1),
-        ("ties: small integers, 2x2 windows", ties, 2, None),
-        ("ties: all equal, 2x2 windows, stride 1", np.ones((1, 1, 3, 3)), 2, 1),
-        ("batch of 2, 3 channels, 2x2", np.round(rng.normal(size=(2, 3, 4, 6)), 2), 2, None),
-        ("non-square window (1, 3), stride (1, 2)", r(1, 2, 3, 7), (1, 3), (1, 2)),
-        ("5x5 image, 2x2 windows: the last row and column are dropped", r(1, 1, 5, 5), 2, None),
-        ("ties: integers, 3x3 windows, stride 2", rng.integers(0, 2, size=(1, 1, 5, 5)).astype(float), 3, 2),
+        Input("4x4 image, 2x2 windows (stride defaults to 2)", FIGURE_EXAMPLE, 2, None),
+        Input(
+            "5x5 image, 3x3 windows, stride 2 (overlapping)", np.round(rng.normal(size=(1, 1, 5, 5)), 2), 3, 2
+        ),
+        Input(
+            "4x4 image, 2x2 windows, stride 1 (overlapping)", np.round(rng.normal(size=(1, 1, 4, 4)), 2), 2, 1
+        ),
+        Input("ties: small integers, 2x2 windows", ties, 2, None, ties=True),
+        Input("ties: all equal, 2x2 windows, stride 1", np.ones((1, 1, 3, 3)), 2, 1, ties=True),
+        Input("batch of 2, 3 channels, 2x2", np.round(rng.normal(size=(2, 3, 4, 6)), 2), 2, None),
+        Input("non-square window (1, 3), stride (1, 2)", r(1, 2, 3, 7), (1, 3), (1, 2)),
+        Input("5x5 image, 2x2 windows: the last row and column are dropped", r(1, 1, 5, 5), 2, None),
+        Input(
+            "ties: integers, 3x3 windows, stride 2",
+            rng.integers(0, 2, size=(1, 1, 5, 5)).astype(float),
+            3,
+            2,
+            ties=True,
+        ),
     ]
 
 
 def _forward_cases(rng):
-    cases = [Case(label, (x, k, s)) for label, x, k, s in _inputs(rng)]
+    cases = [Case(i.label, (i.x, i.kernel_size, i.stride)) for i in _inputs(rng)]
     cases += [
         Case("window larger than the image (invalid)", (np.ones((1, 1, 2, 2)), 3, None)),
         Case("x without a batch axis (invalid)", (np.ones((1, 4, 4)), 2, None)),
@@ -106,9 +126,9 @@ maxpool2d_forward = Exercise(
 
 def _backward_cases(rng):
     cases = []
-    for label, x, k, s in _inputs(rng):
-        dout = np.round(rng.normal(size=_out_shape(x, k, s)), 2)
-        cases.append(Case(label, (x, k, s, dout)))
+    for i in _inputs(rng):
+        dout = np.round(rng.normal(size=_out_shape(i.x, i.kernel_size, i.stride)), 2)
+        cases.append(Case(i.label, (i.x, i.kernel_size, i.stride, dout)))
     return cases
 
 
@@ -205,7 +225,7 @@ maxpool2d_backward = Exercise(
 
 
 def _avg_cases(rng):
-    cases = [Case(label, (x, k, s)) for label, x, k, s in _inputs(rng) if "ties" not in label]
+    cases = [Case(i.label, (i.x, i.kernel_size, i.stride)) for i in _inputs(rng) if not i.ties]
     cases.append(Case("integer input, 2x2", (rng.integers(0, 5, size=(1, 1, 4, 4)), 2, None)))
     cases.append(Case("window larger than the image (invalid)", (np.ones((1, 1, 2, 2)), 3, None)))
     return cases

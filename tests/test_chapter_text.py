@@ -1,0 +1,212 @@
+"""What the chapters say is true: numbers that come from code are glued from it, and are right.
+
+A number in prose that a cell computes is put into the text with myst-nb's ``glue``. These tests run the
+chapters (the ``executed`` fixture), recompute every glued number here from first principles, and check a
+few statements that an earlier version of the text got wrong.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+
+import nbformat
+import numpy as np
+import pytest
+from helpers import ROOT, SOURCES, source_notebook
+from scipy import signal
+
+import solutions
+from autograder.engine import exercises
+
+GLUE_MIME = "application/papermill.record/text/plain"
+GLUE_ROLE = r"\{glue(?::text)?\}`([\w-]+)(?::[^`]*)?`"
+
+
+def glued(nb) -> dict[str, object]:
+    """The values a notebook glued, read back from its outputs as the book reads them."""
+    values = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                assert name not in values, f"{name} glued twice"
+                values[name] = ast.literal_eval(output["data"][GLUE_MIME])
+    return values
+
+
+def markdown(chapter_id: str) -> str:
+    nb = nbformat.read(source_notebook(chapter_id), as_version=4)
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+# -- independent computations of what the text claims ---------------------------------------------------
+
+
+def reach_offsets(taps: int, dilations) -> set[int]:
+    """1-D input offsets that reach one output unit of a stride-1 stack: sums of one tap per layer."""
+    return {sum(parts) for parts in itertools.product(*[range(0, d * taps, d) for d in dilations])}
+
+
+def receptive_field(layers) -> int:
+    field, jump = 1, 1
+    for k, s, d in layers:
+        field, jump = field + (k - 1) * d * jump, jump * s
+    return field
+
+
+def valid_size(n: int, layers) -> int:
+    for k, s, d in layers:
+        n = (n - d * (k - 1) - 1) // s + 1
+    return n
+
+
+DILATED = [(3, 1, 1), (3, 1, 2), (3, 1, 4)]
+STRIDED = [(3, 2, 1), (3, 2, 1), (3, 1, 1)]
+GRID = reach_offsets(3, [2, 2, 2])  # three 3x3 layers with dilation 2, along one axis
+# ResNet-50's bottleneck block and a plain 3x3 layer: MACs per output pixel (= weights, one use per pixel)
+BLOCK = 256 * 64 * 1 * 1 + 64 * 64 * 3 * 3 + 64 * 256 * 1 * 1
+PLAIN = 256 * 256 * 3 * 3
+
+EXPECTED = {
+    "02_motivations": {
+        "conv_count": 64 * 3 * 3 * 3 + 64,
+        "sharing_saving": 224 * 224,  # locally connected over convolutional: one filter bank per position
+        "sparsity_saving": (3 * 224 * 224 * 64 * 224 * 224 + 64 * 224 * 224) / (224 * 224 * (64 * 27 + 64)),
+    },
+    "05_one_by_one": {"plain_per_pixel": PLAIN, "block_per_pixel": BLOCK, "block_saving": PLAIN / BLOCK},
+    "06_dilation": {
+        "stack_weights": 3 * 3,
+        "stack_reach": receptive_field(DILATED),
+        "strided_reach": receptive_field(STRIDED),
+        "dilated_kept": valid_size(64, DILATED),
+        "strided_kept": valid_size(64, STRIDED),
+        "gridding_used": len(GRID) ** 2,
+        "gridding_span": (max(GRID) + 1) ** 2,
+    },
+}
+
+
+def test_the_independent_computations_agree_with_the_issue():
+    assert (BLOCK, PLAIN, round(PLAIN / BLOCK, 1)) == (69_632, 589_824, 8.5)
+    assert EXPECTED["06_dilation"]["gridding_used"] == 49 and EXPECTED["06_dilation"]["gridding_span"] == 169
+    assert max(reach_offsets(3, [1, 2, 4])) + 1 == EXPECTED["06_dilation"]["stack_reach"] == 15
+
+
+@pytest.mark.parametrize("chapter_id", [p.stem for p in SOURCES])
+def test_every_glued_reference_has_a_value(chapter_id, executed):
+    wanted = set(re.findall(GLUE_ROLE, markdown(chapter_id)))
+    missing = wanted - set(glued(executed[chapter_id]))
+    assert not missing, f"the text refers to numbers that no cell glues: {sorted(missing)}"
+    for name, value in glued(executed[chapter_id]).items():
+        assert isinstance(value, int | float), f"{name} is glued as {value!r}: glue a Python int or float"
+
+
+@pytest.mark.parametrize("chapter_id", sorted(EXPECTED))
+def test_glued_numbers_are_right(chapter_id, executed):
+    values = glued(executed[chapter_id])
+    for name, expected in EXPECTED[chapter_id].items():
+        assert name in values, f"{name} is not glued"
+        assert values[name] == pytest.approx(expected), name
+        assert re.search(rf"\{{glue:text\}}`{name}\b", markdown(chapter_id)) or name == "strided_reach", (
+            f"{name} is glued but the text does not use it"
+        )
+
+
+@pytest.mark.parametrize(
+    ("chapter_id", "exact", "broken"),
+    [
+        ("02_motivations", "stride_even_difference", "stride_odd_difference"),
+        ("07_pooling", "pool_even_difference", "pool_odd_difference"),
+    ],
+)
+def test_stride_keeps_only_shifts_by_its_multiples(chapter_id, exact, broken, executed):
+    """The demos show it, and the text quotes their numbers."""
+    values = glued(executed[chapter_id])
+    assert values[exact] < 1e-9, "a shift by a multiple of the stride moves the output exactly"
+    assert values[broken] > 0.1, "a shift by one pixel matches no shift of the output"
+    for name in (exact, broken):
+        assert f"{{glue:text}}`{name}" in markdown(chapter_id)
+
+
+# -- statements checked without running the chapters ------------------------------------------------------
+
+
+def test_convolve2d_says_which_s_lands_in_out_and_it_is_true():
+    nb = nbformat.read(source_notebook("01_convolution"), as_version=4)
+    stub = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "convolve2d")
+    assert "out[i, j] = S(i + kh - 1, j + kw - 1)" in stub
+    rng = np.random.default_rng(1)
+    image, kernel = rng.normal(size=(6, 5)), rng.normal(size=(3, 2))
+    kh, kw = kernel.shape
+
+    def S(i, j):  # the definition, pixels outside the image excluded
+        return sum(image[i - m, j - n] * kernel[m, n] for m in range(kh) for n in range(kw))
+
+    out = signal.convolve2d(image, kernel, mode="valid")
+    rows, cols = out.shape
+    assert np.allclose(out, [[S(i + kh - 1, j + kw - 1) for j in range(cols)] for i in range(rows)])
+    assert np.allclose(solutions.convolve2d(image, kernel), out)
+
+
+def test_floor_division_examples_in_the_padding_hint_are_right():
+    text = markdown("03_padding")
+    examples = re.findall(r"`(-?\d+ // \d+)` is \$?(-?\d+)", text)
+    assert len(examples) >= 2, "the hint shows what // does with a negative numerator"
+    for expression, value in examples:
+        assert eval(expression) == int(value), expression  # noqa: S307 - digits and // only
+    assert "negative numerator" in text
+
+
+def test_shared_filter_figure_text_counts_positions_and_overlap():
+    text = " ".join(markdown("04_channels").split())
+    found = re.search(r"draws (\d+) of the (\d+) positions of a \$3 \\times 3\$ window", text)
+    drawn, total = int(found[1]), int(found[2])
+    assert (drawn, total) == (4, (6 - 3 + 1) ** 2)
+    shared = re.search(r"shares (\w+) pixels with the window at \$\(0, 0\)\$", text)[1]
+    assert {"six": 6}[shared] == 3 * (3 - 1), "windows at (0, 0) and (0, 1) share 3 rows of 2 columns"
+
+
+def test_glossary_gridding_numbers():
+    text = (ROOT / "glossary.md").read_text()
+    assert f"{len(GRID) ** 2} of {(max(GRID) + 1) ** 2}" in text
+
+
+FALSE_BEFORE = [  # statements an earlier version made, each false
+    ("05_one_by_one", r"ResNet's bottleneck uses|about 3\.6|the cost table above is ResNet's"),
+    ("06_dilation", r"checkerboard|same 27 weights|parameter count does not, and the output keeps"),
+    ("03_padding", r"floor division for non-negative numbers"),
+    ("04_channels", r"\$D\$|depth D\b"),
+]
+
+
+@pytest.mark.parametrize(("chapter_id", "false"), FALSE_BEFORE)
+def test_statements_corrected(chapter_id, false):
+    nb = nbformat.read(source_notebook(chapter_id), as_version=4)
+    assert not re.search(false, "\n".join(c.source for c in nb.cells))
+
+
+def test_indices_start_at_zero_everywhere():
+    for path in SOURCES:
+        assert not re.search(r"\\sum_\{[a-z]=1\}", path.read_text()), path
+
+
+def test_the_intro_promises_what_the_exercises_teach():
+    intro = " ".join((ROOT / "intro.md").read_text().split())
+    dilated_layer = any({"dilation", "weight"} <= set(ex.arg_names) for ex in exercises.EXERCISES.values())
+    assert dilated_layer or "padding, stride, dilation and many channels" not in intro
+    assert "checkerboard" not in (ROOT / "glossary.md").read_text()
+
+
+def test_what_the_floor_throws_away():
+    text = " ".join(markdown("03_padding").split())
+    found = re.search(
+        r"With \$n = (\d+)\$, \$k = (\d+)\$, \$s = (\d+)\$ the kernel starts at ([\d, and]+); column (\d+)",
+        text,
+    )
+    n, k, s = (int(v) for v in found.groups()[:3])
+    starts = [int(v) for v in re.findall(r"\d+", found[4])]
+    assert starts == list(range(0, n - k + 1, s))
+    unread = set(range(n)) - {start + m for start in starts for m in range(k)}
+    assert unread == {int(found[5])}

@@ -1,0 +1,75 @@
+"""``python -m autograder``: every verb parsed end to end and handed to its ``main()``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from helpers import ROOT, make_class
+
+from autograder import __main__ as cli
+from autograder.classroom import batch
+from autograder.publishing import book, release
+
+
+def run(*argv, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *argv], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_gradescope_writes_the_bundle_it_names(tmp_path):
+    out = tmp_path / "bundle.zip"
+    proc = run("gradescope", "02_motivations", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert str(out) in proc.stdout and "run_autograder" in zipfile.ZipFile(out).namelist()
+
+
+def test_gradescope_names_an_unknown_chapter():
+    proc = run("gradescope", "99_nothing")
+    assert proc.returncode != 0 and "unknown chapter '99_nothing'" in proc.stderr
+
+
+def test_export_rewrites_the_csv_and_feedback_from_a_gradebook(tmp_path):
+    db = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    csv, feedback = tmp_path / "out" / "grades.csv", tmp_path / "fb"
+    proc = run("export", "--db", db, "--csv", str(csv), "--feedback", str(feedback))
+    assert proc.returncode == 0, proc.stderr
+    assert "0 graded submissions exported" in proc.stdout
+    assert csv.read_text().splitlines()[0].startswith("student,chapter,score,max_score")
+
+
+@pytest.mark.parametrize(
+    ("argv", "module", "expected"),
+    [
+        (["release", "01_convolution", "03_padding"], release, ((["01_convolution", "03_padding"],), {})),
+        (["release"], release, ((None,), {})),
+        (["book", "--output", "site"], book, ((), {"output": "site"})),
+        (["book"], book, ((), {})),
+    ],
+)
+def test_release_and_book_pass_only_what_was_given(monkeypatch, argv, module, expected):
+    calls = []
+    monkeypatch.setattr(module, "main", lambda *a, **k: calls.append((a, k)) or [])
+    assert cli.main(argv) == 0
+    assert calls == [expected]
+
+
+def test_class_options_reach_class_grading(monkeypatch, tmp_path):
+    calls = []
+    summary = batch.Summary(csv=tmp_path / "grades.csv")
+    monkeypatch.setattr(batch, "main", lambda *a, **k: calls.append((a, k)) or summary)
+    argv = ["grade", str(tmp_path), "--jobs", "3", "--isolation", "process", "--regrade", "--no-progress"]
+    assert cli.main(argv) == 0
+    assert calls == [
+        ((str(tmp_path),), {"progress": False, "jobs": 3, "isolation": "process", "regrade": "*"})
+    ]
+
+
+def test_more_jobs_than_cores_grade_every_submission_once(tmp_path):
+    make_class(tmp_path / "submitted", 3)
+    summary = batch.main(tmp_path / "submitted", jobs=8, progress=False)
+    assert sorted(i.student for i in summary.graded) == ["student000", "student001", "student002"]
+    assert not summary.failed
