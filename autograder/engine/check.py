@@ -9,6 +9,7 @@ same score. It writes nothing to stderr: nbgrader would treat that as a failed c
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 import types
 import warnings
@@ -68,3 +69,47 @@ def check(name: str, func, **uses) -> float:
     result = run(name, func, **uses)
     print(result.feedback())
     return result.score
+
+
+def why_undefined(name: str, history: list[str]) -> str:
+    """Why exercise ``name`` is not defined, from the sources of the cells run so far (newest last)."""
+    pattern = re.compile(rf"^\s*(?:async\s+)?def\s+{re.escape(name)}\s*\(", re.MULTILINE)
+    for source in reversed(history):
+        if not isinstance(source, str) or not pattern.search(source):
+            continue
+        try:
+            compile(source, "<cell>", "exec")
+        except SyntaxError as exc:
+            lines = source.splitlines()
+            code = f": {lines[exc.lineno - 1].strip()}" if exc.lineno and exc.lineno <= len(lines) else ""
+            return (
+                f"{name} is not defined because the cell that defines it did not run: "
+                f"{type(exc).__name__}: {exc.msg} (line {exc.lineno} of that cell{code})."
+            )
+        return (
+            f"{name} is not defined: the cell that defines it raised an error before reaching "
+            f"`def {name}` (see that cell's output)."
+        )
+    return f"{name} is not defined: no cell that defines it was run. Run the exercise's cell first."
+
+
+def _explain_undefined_exercises() -> None:
+    """In a Jupyter kernel (nbgrader autograde runs one), a graded cell whose exercise is not defined
+    fails with a NameError as before, followed by the reason: which cell did not run, and why."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def explain(self, etype, value, tb, tb_offset=None):
+        self.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        if getattr(value, "name", None) in exercises.EXERCISES:
+            print(why_undefined(value.name, list(self.user_ns.get("In", []))))
+
+    shell.set_custom_exc((NameError,), explain)
+
+
+_explain_undefined_exercises()

@@ -9,9 +9,11 @@ import subprocess
 import sys
 import zipfile
 
-from helpers import source_notebook
+import nbformat
+import pytest
+from helpers import solution_cell, source_notebook
 
-from autograder.engine import exercises
+from autograder.engine import exercises, grade
 from autograder.publishing import gradescope
 
 CHAPTER = "01_convolution"
@@ -63,3 +65,15 @@ def test_run_autograder_without_a_notebook_reports_zero(tmp_path):
     (root / "submission" / "notes.txt").write_text("I forgot the notebook")
     doc = run(root)
     assert doc["score"] == 0 and "cannot read" in doc["output"]
+
+
+@pytest.mark.parametrize("imports", ["import matplotlib.pyplot as plt", "import numpy\nimport math, json"])
+def test_the_bundle_scores_what_local_grading_scores(tmp_path, imports):
+    """Solution cells that import what students may import score the same through the bundle."""
+    root, _ = unpack(tmp_path)
+    nb = nbformat.read(source_notebook(CHAPTER), as_version=4)
+    cell = solution_cell(nb, "correlate2d")
+    cell.source = f"{imports}\n{cell.source}"
+    nbformat.write(nb, root / "submission" / f"{CHAPTER}.ipynb")
+    local = grade.grade_notebook(root / "submission" / f"{CHAPTER}.ipynb")
+    assert run(root)["score"] == local["score"] == 10  # 4 + 3 + 3
