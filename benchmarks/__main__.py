@@ -48,6 +48,8 @@ def table(rows) -> str:
         extra = (
             f"  {row.extra['gflops']:.1f} GFLOP/s, {row.extra['fraction_of_matmul_peak']:.0%} of matmul"
             if "gflops" in row.extra
+            else f"  losses differ by {row.extra['max_relative_loss_difference']:.1e} at most"
+            if "max_relative_loss_difference" in row.extra
             else ""
         )
         lines.append(f"{row.name:<58} {ours:>28} {peer:>28} {ratio:>7} {goal:>6}  {verdict}{extra}")
@@ -82,7 +84,7 @@ def plot(conv_scaling, class_scaling, path: Path) -> None:
 def main(*, smoke: bool = False, output: str | Path = ROOT / "_build" / "bench") -> dict:
     import torch
 
-    from benchmarks import grading, kernels
+    from benchmarks import grading, kernels, network
 
     torch.set_num_threads(2)
     output = Path(output)
@@ -102,6 +104,7 @@ def main(*, smoke: bool = False, output: str | Path = ROOT / "_build" / "bench")
     rows = timed("conv2d", kernels.conv_rows, runs, factor)
     rows += timed("max pooling", kernels.pool_rows, runs, factor)
     rows += timed("other layers", kernels.other_rows, runs, factor)
+    rows += timed("CNN training", network.network_rows, runs, smoke)
     conv_scaling = timed(
         "conv2d scaling", kernels.scaling_rows, curve_runs, (16, 32) if smoke else (32, 64, 128, 256, 512)
     )

@@ -3,6 +3,7 @@
 Hidden from students. Depends on numpy only. Each function's docstring names the chapter that teaches it.
 """
 
+from .backprop import conv2d_backward, conv_transpose2d, transposed_output_size
 from .channels import conv2d, locally_connected2d, tile_weights
 from .correlation import convolve2d, convolve2d_full, correlate2d
 from .dilation import dilate_kernel, dilated_correlate2d, effective_kernel_size
@@ -49,4 +50,8 @@ __all__ = [
     "maxpool2d_forward",
     "maxpool2d_backward",
     "avgpool2d",
+    # 08_backprop
+    "conv2d_backward",
+    "conv_transpose2d",
+    "transposed_output_size",
 ]

@@ -54,3 +54,24 @@ def torch_maxpool(x, kernel_size, stride, dout):
     out, indices = F.max_pool2d(xt, kernel_size, stride, return_indices=True)
     out.backward(tensor(dout))
     return out.detach().numpy(), indices.numpy(), xt.grad.numpy()
+
+
+def torch_conv2d_backward(x, weight, stride, padding, dout):
+    """PyTorch autograd through ``conv2d`` (with a bias) in float64: (dx, dweight, dbias) for ``dout``."""
+    import torch.nn.functional as F
+
+    xt, wt = tensor(x, requires_grad=True), tensor(weight, requires_grad=True)
+    bt = tensor(np.zeros(np.shape(weight)[0]), requires_grad=True)
+    F.conv2d(xt, wt, bt, stride=stride, padding=padding).backward(tensor(dout))
+    return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+
+
+def torch_conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0):
+    """``torch.nn.functional.conv_transpose2d`` in float64, as a numpy array."""
+    import torch.nn.functional as F
+
+    bias = None if bias is None else tensor(bias)
+    out = F.conv_transpose2d(
+        tensor(x), tensor(weight), bias, stride=stride, padding=padding, output_padding=output_padding
+    )
+    return out.numpy()

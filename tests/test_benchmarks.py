@@ -22,9 +22,13 @@ def test_every_benchmark_runs_and_reports(tmp_path):
         "dilated_correlate2d",
         "conv1x1",
         "avgpool2d",
+        "CNN on digits: first 20 steps' losses agree",
+        "CNN on digits: one epoch",
         "grade a class",
     ):
         assert any(name.startswith(expected) for name in names), expected
+    (agreement,) = [row for row in document["rows"] if "max_relative_loss_difference" in row]
+    assert agreement["passed"] and agreement["max_relative_loss_difference"] <= 1e-6, "chapter 08's network"
     for row in document["rows"]:
         assert row["ours"]["median"] > 0 and (row["peer"] is None or row["peer"]["median"] > 0)
     assert json.loads((tmp_path / "results.json").read_text())["header"]["blas"]
@@ -33,6 +37,7 @@ def test_every_benchmark_runs_and_reports(tmp_path):
         "conv2d",
         "max pooling",
         "other layers",
+        "CNN training",
         "conv2d scaling",
         "class grading",
     }, "every section timed (the book is left out of smoke runs)"

@@ -69,11 +69,30 @@ GRID = reach_offsets(3, [2, 2, 2])  # three 3x3 layers with dilation 2, along on
 BLOCK = 256 * 64 * 1 * 1 + 64 * 64 * 3 * 3 + 64 * 256 * 1 * 1
 PLAIN = 256 * 256 * 3 * 3
 
+
+def stamp_counts(n: int, k: int, s: int, p: int) -> list[int]:
+    """1-D: how many kernel stamps (n inputs, k wide, s apart, p cropped) cover each output pixel."""
+    size = (n - 1) * s - 2 * p + k
+    return [sum(0 <= q + p - s * i < k for i in range(n)) for q in range(size)]
+
+
+STAMPS_3, STAMPS_4 = stamp_counts(6, 3, 2, 1)[2:-2], stamp_counts(6, 4, 2, 1)[2:-2]  # away from the border
+
 EXPECTED = {
     "02_motivations": {
         "conv_count": 64 * 3 * 3 * 3 + 64,
         "sharing_saving": 224 * 224,  # locally connected over convolutional: one filter bank per position
         "sparsity_saving": (3 * 224 * 224 * 64 * 224 * 224 + 64 * 224 * 224) / (224 * 224 * (64 * 27 + 64)),
+    },
+    "08_backprop": {
+        # the sizes that a stride-2 convolution (kernel 3, padding 1) maps to 4: floor((n - 1) / 2) + 1 = 4
+        "ambiguous_small": 7,
+        "ambiguous_large": 8,
+        "checker_low": min(STAMPS_3) ** 2,
+        "checker_high": max(STAMPS_3) ** 2,
+        "even_count": min(STAMPS_4) ** 2,
+        # Python-level steps of one batch of 32: four nested loops against a loop over output positions
+        "loop_ratio": (32 * 8 * 8 * 8 + 32 * 16 * 4 * 4) // (8 * 8 + 4 * 4),
     },
     "05_one_by_one": {"plain_per_pixel": PLAIN, "block_per_pixel": BLOCK, "block_saving": PLAIN / BLOCK},
     "06_dilation": {
@@ -210,3 +229,15 @@ def test_what_the_floor_throws_away():
     assert starts == list(range(0, n - k + 1, s))
     unread = set(range(n)) - {start + m for start in starts for m in range(k)}
     assert unread == {int(found[5])}
+
+
+def test_chapter_08_measurements_back_its_claims(executed):
+    """The trained network reaches 97% on held-out digits, both gradient checks pass, the first layer is
+    exactly equivariant, and pooling breaks it for a one-pixel shift and, after two poolings, for two."""
+    values = glued(executed["08_backprop"])
+    assert values["test_accuracy"] >= 97
+    assert values["layer_check_error"] < 1e-6 and values["network_check_error"] < 1e-5
+    assert values["equi_conv1"] < 1e-9
+    assert values["equi_pool1_odd"] > 0.1 and values["equi_pool2_even"] > 0.1
+    assert values["acc_shift2"] < values["acc_shift1"] < values["test_accuracy"]
+    assert STAMPS_3 != [STAMPS_3[0]] * len(STAMPS_3) and set(STAMPS_4) == {2}, "uneven against even overlap"

@@ -62,11 +62,19 @@ def is_demo(cell) -> bool:
     return cell.cell_type == "code" and not cell.metadata.get("nbgrader")
 
 
-def run(nb) -> nbformat.NotebookNode:
-    """Run a notebook in a fresh kernel, going on after errors (a stub's visible tests fail)."""
+def run(nb, folder: Path) -> nbformat.NotebookNode:
+    """Run a notebook in a fresh kernel in ``folder`` (where its data files are), going on after errors (a
+    stub's visible tests fail)."""
     with tempfile.TemporaryDirectory() as sockets:
         local = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})
-        client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True, config=local)
+        client = NotebookClient(
+            nb,
+            timeout=600,
+            kernel_name="python3",
+            allow_errors=True,
+            config=local,
+            resources={"metadata": {"path": str(folder)}},
+        )
         asyncio.run(client.async_execute())
     return nb
 
@@ -77,9 +85,10 @@ def text_of(cell) -> str:
 
 @pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
 def test_demos_wait_for_the_students_functions(chapter_id, course):
-    nb = nbformat.read(course / "release" / chapter_id / f"{chapter_id}.ipynb", as_version=4)
+    released = course / "release" / chapter_id / f"{chapter_id}.ipynb"
+    nb = nbformat.read(released, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell(STUDENT_KERNEL))
-    run(nb)
+    run(nb, released.parent)
     waiting = 0
     for cell in filter(is_demo, nb.cells[1:]):
         errors = [o for o in cell.outputs if o.output_type == "error"]

@@ -179,7 +179,43 @@ def drive_maxpool_backward(funcs, name, args):
     return dx, numerical_gradient(forward, x, kernel_size, stride, dout)
 
 
-DRIVERS = {"call": drive_call, "maxpool_backward": drive_maxpool_backward}
+def drive_conv_backward(funcs, name, args, h=GRADIENT_STEP):
+    """``conv2d_backward`` graded against the reference and against centred differences of
+    ``sum(conv2d(x, weight, bias) * dout)`` computed with the student's own ``conv2d``, with respect to
+    x, weight and bias (a zero bias). Returns ``(gradients, numerical)``; numerical is None when the
+    notebook has no working ``conv2d`` (e.g. its stub): the reference, which the judge compares with
+    anyway, is the exact gradient of the reference forward pass."""
+    dout, x, weight, stride, padding = args
+    gradients = funcs[name](dout, x, weight, stride, padding)
+    forward = funcs.get("conv2d")
+    params = [np.array(x, dtype=float), np.array(weight, dtype=float), np.zeros(np.shape(weight)[0])]
+
+    def loss():
+        out = np.asarray(forward(*(p.copy() for p in params), stride, padding), dtype=float)
+        return float(np.sum(out * dout))
+
+    numerical = []
+    try:  # the student's conv2d: any failure (a stub, a wrong shape) means "no numerical gradient"
+        for p in params:
+            grad = np.zeros_like(p)
+            for index in np.ndindex(p.shape):
+                old = p[index]
+                p[index] = old + h
+                up = loss()
+                p[index] = old - h
+                grad[index] = (up - loss()) / (2 * h)
+                p[index] = old
+            numerical.append(grad)
+    except Exception:  # noqa: BLE001 - student code, not grader code
+        return gradients, None
+    return gradients, tuple(numerical)
+
+
+DRIVERS = {
+    "call": drive_call,
+    "maxpool_backward": drive_maxpool_backward,
+    "conv_backward": drive_conv_backward,
+}
 
 
 def run_case(funcs, name, driver, args):

@@ -142,6 +142,9 @@ def stage(build: Path, chapter_ids: list[str], course: Path = ROOT) -> Path:
         page_dir = src / "chapters" / chapter_id
         student_nb = course / "release" / chapter_id / f"{chapter_id}.ipynb"
         _write(page_dir / f"{chapter_id}-exercises.ipynb", student_nb.read_bytes())
+        for data in sorted(student_nb.parent.iterdir()):  # the chapter's data files, for {download} links
+            if data.is_file() and data != student_nb:
+                _write(page_dir / data.name, data.read_bytes())
         page = student_view(executed, f"{chapter_id}-exercises.ipynb")
         _write(page_dir / f"{chapter_id}.ipynb", nbformat.writes(page).encode())
     return src

@@ -32,6 +32,9 @@ RULES = [
     (r"must be one of", lambda m: r"unknown"),
     (r"must be < the image", lambda m: r"not smaller|smaller than"),
     (r"output positions but", lambda m: r"output size"),
+    (r"must have shape", lambda m: r"shape"),
+    (r"smaller than stride", lambda m: r"not smaller than the stride"),
+    (r"crops the whole output", lambda m: r"crops the whole output"),
 ]
 
 

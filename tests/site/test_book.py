@@ -35,7 +35,7 @@ class Assets(HTMLParser):
 def test_every_chapter_has_a_page_figures_and_a_download(site):
     course, html = site
     ids = chapters_in_toc(course)
-    assert len(ids) == 7
+    assert len(ids) == 8
     for chapter_id in ids:
         page = html / "chapters" / chapter_id / f"{chapter_id}.html"
         text = page.read_text()
