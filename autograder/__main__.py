@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {grade,export,gradescope,release,book} ...``.
+"""Command line: ``python -m autograder {grade,export,similarity,gradescope,release,book} ...``.
 
 Each command is a thin layer over a keyword-only ``main()``: options left out on the command line
 are not passed at all, so the defaults are the ones in that ``main()`` signature and the command line
@@ -58,11 +58,31 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="STUDENT",
         help="class mode: grade again even if unchanged: everyone, or one student",
     )
+    g.add_argument(
+        "--scheduler",
+        help="class mode: run the sandboxes on the workers of this Dask cluster (tcp://HOST:8786)",
+    )
+    g.add_argument(
+        "--deadlines",
+        help="class mode: due dates and late policy (default: <course>/deadlines.toml if present)",
+    )
 
     e = verbs.add_parser("export", help="rewrite grades.csv and the HTML feedback from the gradebook")
     e.add_argument("--db", required=True, help="SQLAlchemy URL of the gradebook")
     e.add_argument("--csv", help="where to write the CSV (default: grades.csv)")
     e.add_argument("--feedback", help="also rewrite the HTML feedback into this folder")
+    e.add_argument("--canvas", help="also write a Canvas gradebook-import CSV here (needs --roster)")
+    e.add_argument(
+        "--roster", help="roster CSV with Canvas's student columns, e.g. Canvas's gradebook export"
+    )
+    e.add_argument("--match", help="roster column holding the nbgrader student id (default: SIS Login ID)")
+    e.add_argument("--plain", help="also write one row per student, one column per chapter, here")
+
+    m = verbs.add_parser("similarity", help="report pairs of students whose answers to a chapter share code")
+    m.add_argument("path", help="nbgrader's submitted/ folder")
+    m.add_argument("--chapter", required=True, help="chapter id, e.g. 04_channels")
+    m.add_argument("--output", help="the HTML report (default: <course>/similarity/<chapter>.html)")
+    m.add_argument("--top", type=int, help="pairs shown in the report (default: 50)")
 
     s = verbs.add_parser("gradescope", help="build a Gradescope autograder bundle for one chapter")
     s.add_argument("chapter", help="chapter id, e.g. 01_convolution")
@@ -89,16 +109,32 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.verb == "grade" and Path(args.path).is_dir():
-        from autograder.classroom import batch
+        from autograder.classroom import batch, cluster, late
 
         options = _given(
-            args, "jobs", "db", "feedback", "timeout", "memory_mb", "isolation", "regrade", csv="csv_path"
+            args,
+            "jobs",
+            "db",
+            "feedback",
+            "timeout",
+            "memory_mb",
+            "isolation",
+            "regrade",
+            "scheduler",
+            "deadlines",
+            csv="csv_path",
         )
-        summary = batch.main(args.path, progress=not args.no_progress, **options)
+        try:
+            summary = batch.main(args.path, progress=not args.no_progress, **options)
+        except (cluster.ClusterError, late.ConfigError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         print(
             f"graded {len(summary.graded)}, unchanged {len(summary.skipped)}, failed {len(summary.failed)}; "
             f"grades in {summary.csv}"
         )
+        if summary.repenalised:
+            print(f"late penalties updated for {len(summary.repenalised)} unchanged submissions")
         for item, reason in summary.failed:
             print(f"  could not record {item.student}/{item.chapter}: {reason}")
     elif args.verb == "grade":
@@ -110,10 +146,24 @@ def _run(args: argparse.Namespace) -> int:
         results = options.get("results", _default(grade.main, "results"))
         print(f"{args.path}: {doc['score']:g}/{total:g} -> {results}")
     elif args.verb == "export":
-        from autograder.classroom import export
+        from autograder.classroom import export, lms
 
-        rows = export.main(db=args.db, **_given(args, "feedback", csv="csv_path"))
+        options = _given(args, "feedback", "canvas", "roster", "match", "plain", csv="csv_path")
+        try:
+            rows = export.main(db=args.db, **options)
+        except lms.RosterError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         print(f"{len(rows)} graded submissions exported to {args.csv or _default(export.main, 'csv_path')}")
+    elif args.verb == "similarity":
+        from autograder.classroom import similarity
+
+        try:
+            path, pairs = similarity.main(args.path, chapter=args.chapter, **_given(args, "output", "top"))
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{len(pairs)} pairs of students share code; report in {path}")
     elif args.verb == "gradescope":
         from autograder.publishing import gradescope
 

@@ -52,6 +52,12 @@ def table(rows) -> str:
             if "max_relative_loss_difference" in row.extra
             else ""
         )
+        if "scheduler_overhead_per_submission" in row.extra:
+            e = row.extra
+            extra = (
+                f"  scheduler: {e['scheduler_fixed_seconds']:+.2f} s once, "
+                f"{e['scheduler_overhead_per_submission']:+.3f} s per submission"
+            )
         lines.append(f"{row.name:<58} {ours:>28} {peer:>28} {ratio:>7} {goal:>6}  {verdict}{extra}")
     return "\n".join(lines)
 
@@ -115,6 +121,7 @@ def main(*, smoke: bool = False, output: str | Path = ROOT / "_build" / "bench")
         peer_size=2 if smoke else 30,
     )
     rows += class_rows
+    rows += timed("cluster grading", grading.cluster_rows, size=2 if smoke else 30)
     if not smoke:
         rows += timed("book", grading.book_rows)
     print(table(rows))

@@ -30,7 +30,7 @@ def _class(template: Path, dest: Path, size: int) -> Path:
     return dest
 
 
-def _ours(course: Path) -> None:
+def _ours(course: Path, *options: str) -> None:
     cmd = [
         sys.executable,
         "-m",
@@ -40,6 +40,7 @@ def _ours(course: Path) -> None:
         "--jobs",
         "2",
         "--no-progress",
+        *options,
     ]
     subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
 
@@ -77,6 +78,37 @@ def class_rows(sizes=(10, 30, 100), peer_size: int = 30) -> tuple[list[Row], lis
                     )
                 )
     return rows, scaling
+
+
+def cluster_rows(size: int = 30) -> list[Row]:
+    """The same class graded locally (``--jobs 2``) and through a Dask cluster of two one-thread
+    worker processes on this machine (``--scheduler``): the same parallelism, so the difference is
+    what going through the scheduler costs. An empty class, timed both ways, splits that cost into a
+    fixed part (importing ``distributed``, connecting) and a part per submission (shipping the job and
+    the result files, the scheduler's bookkeeping): the numbers to size a real cluster with."""
+    from distributed import LocalCluster
+
+    with tempfile.TemporaryDirectory() as tmp:
+        template = _template(Path(tmp))
+        local = _class(template, Path(tmp) / "local", size)
+        remote = _class(template, Path(tmp) / "remote", size)
+        empty = _class(template, Path(tmp) / "empty", 0)
+        (empty / "submitted").mkdir(exist_ok=True)
+        with LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
+        ) as cluster:
+            through = once(lambda: _ours(remote, "--scheduler", cluster.scheduler_address))
+            fixed = once(lambda: _ours(empty, "--scheduler", cluster.scheduler_address))
+        here = once(lambda: _ours(local))
+        fixed -= once(lambda: _ours(empty))
+    extra = {
+        "seconds_per_submission": through / size,
+        "peer_seconds_per_submission": here / size,
+        "scheduler_fixed_seconds": fixed,
+        "scheduler_overhead_per_submission": (through - here - fixed) / size,
+    }
+    name = f"grade a class of {size} on a 2-worker Dask cluster"
+    return [Row(name, Stats([through]), Stats([here]), "local --jobs 2", None, extra)]
 
 
 def book_rows() -> list[Row]:

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import copy_course, source_notebook
+from helpers import copy_course, shared_by_workers, source_notebook
 
 from autograder.engine import sandbox
 from autograder.publishing import book, release
@@ -24,9 +24,11 @@ def course(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def executed(tmp_path_factory) -> dict:
-    """chapter id -> its source notebook executed with the model answers, as the book executes it."""
+    """chapter id -> its source notebook executed with the model answers, as the book executes it
+    (once per test run: the site build reuses these executions)."""
     chapter_ids = release.available()
-    notebooks = book.execute([source_notebook(c) for c in chapter_ids], tmp_path_factory.mktemp("executed"))
+    with shared_by_workers(tmp_path_factory, "executed") as cache:
+        notebooks = book.execute([source_notebook(c) for c in chapter_ids], cache)
     return dict(zip(chapter_ids, notebooks, strict=True))
 
 

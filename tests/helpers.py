@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -25,6 +27,17 @@ from autograder.publishing.course import (  # noqa: F401 - the tests' notebook f
 )
 
 SOURCES = sorted((ROOT / "chapters").glob("*/*.ipynb"))
+
+
+@contextlib.contextmanager
+def shared_by_workers(tmp_path_factory, name: str):
+    """A folder shared by every test worker of this run, held under a lock: the first worker to take
+    it does the work (e.g. executes the chapters), the others wait and reuse what it left."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # set, and the same, in every worker of one run
+    shared = tmp_path_factory.getbasetemp().parent if run else tmp_path_factory.getbasetemp()
+    with open(shared / "shared.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield shared / f"{name}-{run or 'serial'}"
 
 
 def grade_file(path: Path) -> dict:

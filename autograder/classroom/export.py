@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import html
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,17 +30,45 @@ def exercise_columns(rows: list[Row]) -> list[str]:
     ]
 
 
+LATE_COLUMNS = ("raw_score", "late_penalty", "days_late", "submitted_at", "due")
+
+
+def _late_cells(row: Row) -> list:
+    late = row.results.get("late")
+    if not late:
+        return [row.score, 0, 0, "", ""]
+    return [
+        late["raw_score"],
+        late["penalty"],
+        late["days_late"],
+        late["submitted_at"] or "",
+        late["due"] or "",
+    ]
+
+
 def write_csv(rows: list[Row], path: Path) -> Path:
-    """One row per student and chapter: total, maximum, and a column per exercise."""
+    """One row per student and chapter: total, maximum, and a column per exercise; when late penalties
+    apply, then the raw score, the penalty (points), the days late, the submission time and due date.
+    ``score`` is always what the student gets, after any penalty."""
     columns = exercise_columns(rows)
+    with_late = any("late" in row.results for row in rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", "chapter", "score", "max_score", *columns])
+        writer.writerow(
+            ["student", "chapter", "score", "max_score", *columns, *(LATE_COLUMNS if with_late else ())]
+        )
         for row in rows:
             scores = {exercise_of(t): t["score"] for t in row.results["tests"]}
             writer.writerow(
-                [row.student, row.chapter, row.score, row.max_score, *(scores.get(c, "") for c in columns)]
+                [
+                    row.student,
+                    row.chapter,
+                    row.score,
+                    row.max_score,
+                    *(scores.get(c, "") for c in columns),
+                    *(_late_cells(row) if with_late else ()),
+                ]
             )
     return path
 
@@ -54,7 +83,7 @@ pre {{ background: #f6f6f6; padding: .8rem; overflow-x: auto; white-space: pre-w
 .full {{ color: #2e7d32; }} .partial {{ color: #c62828; }}
 </style></head><body>
 <h1>{title}</h1>
-<p>Total: <strong>{score:g} / {max_score:g}</strong></p>
+<p>Total: <strong>{score:g} / {max_score:g}</strong>{late}</p>
 {notes}
 <table><tr><th>exercise</th><th>points</th></tr>
 {summary}
@@ -74,7 +103,15 @@ def feedback_html(row: Row) -> str:
         details.append(f'<h2 id="{anchor}">{name}</h2>\n<pre>{html.escape(t["output"])}</pre>')
     message = row.results.get("output", "")
     notes = f"<pre>{html.escape(message)}</pre>" if message else ""
+    penalty = row.results.get("late", {})
+    late = (
+        f" ({penalty['raw_score']:g} earned, {penalty['penalty']:g} taken off for "
+        f"{penalty['days_late']} day(s) late: {penalty['percent']:g}%)"
+        if penalty.get("penalty")
+        else ""
+    )
     return PAGE.format(
+        late=html.escape(late),
         title=html.escape(f"{row.chapter}: feedback for {row.student}"),
         score=row.score,
         max_score=row.max_score,
@@ -92,13 +129,34 @@ def write_feedback(row: Row, root: Path) -> Path:
     return path
 
 
-def main(*, db: str, csv_path: str | Path = "grades.csv", feedback: str | Path | None = None) -> list[Row]:
-    """Rewrite the CSV (and, if asked, every feedback page) from the gradebook at ``db``."""
+def main(
+    *,
+    db: str,
+    csv_path: str | Path = "grades.csv",
+    feedback: str | Path | None = None,
+    canvas: str | Path | None = None,
+    roster: str | Path | None = None,
+    match: str = "SIS Login ID",
+    plain: str | Path | None = None,
+) -> list[Row]:
+    """Rewrite the CSV (and, if asked, every feedback page) from the gradebook at ``db``; with
+    ``canvas`` and ``roster``, a Canvas gradebook-import CSV (students matched on the roster's
+    ``match`` column); with ``plain``, one row per student (see :mod:`autograder.classroom.lms`)."""
+    from autograder.classroom import lms
+
+    if canvas is not None and roster is None:
+        raise lms.RosterError("a Canvas export needs a roster: the CSV that matches students to Canvas")
     from autograder.classroom.gradebook import Book  # nbgrader and SQLAlchemy: only when a gradebook is used
 
     with Book(db) as book:
         rows = book.rows()
     write_csv(rows, Path(csv_path))
+    if canvas is not None:
+        done = lms.write_canvas(rows, Path(canvas), Path(roster), match=match)
+        for student in done.unmatched:
+            print(f"warning: {student} is not on the roster ({match}): not in {canvas}", file=sys.stderr)
+    if plain is not None:
+        lms.write_plain(rows, Path(plain))
     if feedback is not None:
         for row in rows:
             write_feedback(row, Path(feedback))

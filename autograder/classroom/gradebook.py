@@ -120,14 +120,16 @@ class Book:
         self._ensure_assignment(chapter_id)
         self.gb.update_or_create_student(student)
         try:
-            self.gb.find_submission(chapter_id, student)
+            submission = self.gb.find_submission(chapter_id, student)
         except MissingEntry:
             # nbgrader reads the new submission's relationships before adding it to the session,
             # which SQLAlchemy 2 flushes (and warns about) unless autoflush is off.
             with self.gb.db.no_autoflush:
-                self.gb.add_submission(chapter_id, student)
+                submission = self.gb.add_submission(chapter_id, student)
         db = self.gb.db
         try:
+            if "late" in results:
+                self._record_lateness(submission, chapter_id, student, results["late"])
             scores = {exercise_of(t): t["score"] for t in results["tests"]}
             for ex in exercises.chapter(chapter_id):
                 grade = self.gb.find_grade(grade_id(ex.name), chapter_id, chapter_id, student)
@@ -148,3 +150,19 @@ class Book:
         except BaseException:
             db.rollback()
             raise
+
+    def _record_lateness(self, submission, chapter_id: str, student: str, late: dict) -> None:
+        """nbgrader's own fields: the due date, the submission time, the extension and the penalty
+        (nbgrader keeps the penalty beside the raw score; the ledger's score has it taken off)."""
+        chapter_due, due = _utc(late.get("chapter_due")), _utc(late.get("due"))
+        if chapter_due is not None:
+            submission.assignment.duedate = chapter_due
+        submission.timestamp = _utc(late.get("submitted_at"))
+        submission.extension = due - chapter_due if due and chapter_due and due != chapter_due else None
+        notebook = self.gb.find_submission_notebook(chapter_id, chapter_id, student)
+        notebook.late_submission_penalty = late.get("penalty", 0.0)
+
+
+def _utc(moment: str | None) -> datetime | None:
+    """An ISO date and time as nbgrader stores it: naive, in UTC."""
+    return datetime.fromisoformat(moment).astimezone(UTC).replace(tzinfo=None) if moment else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.engine import exercises, notebook, runner, sandbox
@@ -29,20 +30,23 @@ RUNNER_STOPPED = (
 )
 
 
-def grade_notebook(
-    path: str | Path,
-    *,
-    limits: sandbox.Limits | None = None,
-    bubblewrap: bool = True,
-    chapter: str | None = None,
-) -> dict:
-    """Grade one notebook; never raises for a bad submission. Returns the results document.
+@dataclass
+class Prepared:
+    """A submission ready for the sandbox: the job to run there, and what judging it needs here."""
 
-    ``bubblewrap`` says whether student code runs in the sandbox (check first with
-    :func:`autograder.engine.sandbox.probe`) or in a plain subprocess; ``chapter`` overrides the
-    chapter the notebook's metadata, name or functions give."""
-    start = time.monotonic()
-    path, limits = Path(path), limits or sandbox.Limits()
+    submission: notebook.Submission
+    exercises: list
+    cases: dict
+    job: dict
+    arrays: dict
+    start: float
+
+
+def prepare(path: str | Path, chapter: str | None = None) -> Prepared | dict:
+    """Read a notebook and build its sandbox job; a results document if it cannot be graded at all.
+    Grading is ``prepare``, :func:`autograder.engine.sandbox.run` on the job (here or on another
+    machine), then :func:`finish`."""
+    start, path = time.monotonic(), Path(path)
     try:
         submission = notebook.extract(path, chapter)
     except notebook.SubmissionError as exc:
@@ -62,17 +66,22 @@ def grade_notebook(
             for ex in chapter_exercises
         ],
     }
-    run = sandbox.run(job, enc.arrays, limits, bubblewrap=bubblewrap)
+    return Prepared(submission, chapter_exercises, cases, job, enc.arrays, start)
+
+
+def finish(prepared: Prepared, run: sandbox.Run, limits: sandbox.Limits) -> dict:
+    """Judge what the sandbox ``run`` of a prepared job left behind (then delete it)."""
+    submission, cases = prepared.submission, prepared.cases
     try:
         cell_errors = run.cell_errors()
         results = [
             _judge(ex, cases[ex.name], run, cell_errors, _failed_cell(ex.name, submission.cells, cell_errors))
-            for ex in chapter_exercises
+            for ex in prepared.exercises
         ]
     finally:
         shutil.rmtree(run.workdir, ignore_errors=True)
     messages = list(submission.notes)
-    if not bubblewrap:
+    if not run.isolated:
         messages.insert(0, PROCESS_ISOLATION_NOTE)
     messages.extend(_scratch_errors(submission.cells, cell_errors or []))
     if run.timed_out:
@@ -84,7 +93,26 @@ def grade_notebook(
             f"For your instructor: the grading process exited with status {run.returncode}; "
             f"the end of its output:\n{run.tail()}"
         )
-    return _document(results, "\n".join(messages), start)
+    return _document(results, "\n".join(messages), prepared.start)
+
+
+def grade_notebook(
+    path: str | Path,
+    *,
+    limits: sandbox.Limits | None = None,
+    bubblewrap: bool = True,
+    chapter: str | None = None,
+) -> dict:
+    """Grade one notebook; never raises for a bad submission. Returns the results document.
+
+    ``bubblewrap`` says whether student code runs in the sandbox (check first with
+    :func:`autograder.engine.sandbox.probe`) or in a plain subprocess; ``chapter`` overrides the
+    chapter the notebook's metadata, name or functions give."""
+    limits = limits or sandbox.Limits()
+    prepared = prepare(path, chapter)
+    if isinstance(prepared, dict):
+        return prepared
+    return finish(prepared, sandbox.run(prepared.job, prepared.arrays, limits, bubblewrap=bubblewrap), limits)
 
 
 def _describe_error(cell: notebook.Cell, error: dict) -> str:

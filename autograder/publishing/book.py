@@ -129,8 +129,9 @@ def mathjax_files():
                 yield path, path.relative_to(es5)
 
 
-def stage(build: Path, chapter_ids: list[str], course: Path = ROOT) -> Path:
-    """Write the book's sources (student views, release notebooks, MathJax) into ``build/site-src``."""
+def stage(build: Path, chapter_ids: list[str], course: Path = ROOT, cache: Path | None = None) -> Path:
+    """Write the book's sources (student views, release notebooks, MathJax) into ``build/site-src``;
+    executed notebooks are kept in ``cache`` (default ``build/executed``)."""
     src = build / "site-src"
     for name in BOOK_FILES:
         if (course / name).exists():
@@ -138,7 +139,7 @@ def stage(build: Path, chapter_ids: list[str], course: Path = ROOT) -> Path:
     for path, relative in mathjax_files():
         _write(src / "_extra" / "mathjax" / relative, path.read_bytes())
     sources = [course / "chapters" / c / f"{c}.ipynb" for c in chapter_ids]
-    for chapter_id, executed in zip(chapter_ids, execute(sources, build / "executed"), strict=True):
+    for chapter_id, executed in zip(chapter_ids, execute(sources, cache or build / "executed"), strict=True):
         page_dir = src / "chapters" / chapter_id
         student_nb = course / "release" / chapter_id / f"{chapter_id}.ipynb"
         _write(page_dir / f"{chapter_id}-exercises.ipynb", student_nb.read_bytes())
@@ -150,8 +151,11 @@ def stage(build: Path, chapter_ids: list[str], course: Path = ROOT) -> Path:
     return src
 
 
-def main(*, output: str | Path = ROOT / "_build", course: str | Path = ROOT) -> Path:
-    """Release the student notebooks, stage the student view, and build ``<output>/html``.
+def main(
+    *, output: str | Path = ROOT / "_build", course: str | Path = ROOT, cache: str | Path | None = None
+) -> Path:
+    """Release the student notebooks, stage the student view, and build ``<output>/html``
+    (``cache``: where executed notebooks are kept, default ``<output>/executed``).
 
     Jupyter Book writes the Sphinx configuration; Sphinx then builds strictly (nitpicky, warnings
     are errors, all of them reported) with its doctrees kept for fast rebuilds.
@@ -159,7 +163,7 @@ def main(*, output: str | Path = ROOT / "_build", course: str | Path = ROOT) -> 
     output, course = Path(output).resolve(), Path(course).resolve()
     chapter_ids = release.available(course)
     release.main(chapter_ids, course=course)
-    src = stage(output, chapter_ids, course)
+    src = stage(output, chapter_ids, course, Path(cache) if cache else None)
     env = nbgrader_env()
     subprocess.run(
         [str(Path(sys.executable).parent / "jupyter-book"), "config", "sphinx", str(src)],
