@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# `make test SANDBOX=optional` runs without bubblewrap: the sandbox tests are then skipped, loudly.
+SANDBOX ?= required
 # nbgrader shells out to alembic: the venv's bin/ must be on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -26,11 +28,13 @@ book: $(BIN)/.installed
 release: $(BIN)/.installed
 	$(BIN)/python -m autograder release
 
-## test: lint, then every instructor check (tests/, and each chapter notebook run by nbval)
+## test: the system packages the tests need (installed as root), lint, then every instructor check
+## (tests/, and each chapter notebook run by nbval)
 test: $(BIN)/.oracles
+	@sh tests/system_packages.sh $(BIN)/python $(SANDBOX)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax tests chapters
+	COURSE_SANDBOX=$(SANDBOX) $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax tests chapters
 
 ## bench: our code against PyTorch and nbgrader, written to _build/bench/
 bench: $(BIN)/.oracles

@@ -9,8 +9,10 @@ plt.rcParams.update({
     "figure.dpi": 96, "savefig.dpi": 96, "font.size": 10, "axes.titlesize": 11,
     "axes.titleweight": "bold", "axes.spines.top": False, "axes.spines.right": False,
 })
-COLORS = {"image": "#4C72B0", "kernel": "#DD8452", "output": "#55A868",
-          "highlight": "#C44E52", "padding": "#BBBBBB", "muted": "#8C8C8C"}
+# Role colours that stay apart for readers with any of the three colour vision deficiencies, and lines at
+# least 3:1 against white (tests/test_figure_colours.py checks both).
+COLORS = {"image": "#124680", "kernel": "#E37533", "output": "#3DA17C",
+          "highlight": "#880414", "padding": "#BBBBBB", "muted": "#8C8C8C"}
 rng = np.random.default_rng(0)
 
 
@@ -37,12 +39,45 @@ _BUTTONS = {"fa fa-minus": "\u2212", "fa fa-fast-backward": "\u21e4", "fa fa-ste
             "fa fa-step-forward": "\u25b7", "fa fa-fast-forward": "\u21e5", "fa fa-plus": "+"}
 
 
+# Each frame's title (the figure's suptitle), as text under the animation that screen readers announce as
+# the frame changes, and the slider's value said as "Frame k of n".
+_DESCRIBE_FRAMES = """<script>
+document.querySelectorAll(".animation").forEach(function (box) {
+  var text = box.querySelector(".anim-frame"), img = box.querySelector("img");
+  var slider = box.querySelector("input");
+  if (!text || box.dataset.described) return;
+  box.dataset.described = "yes";
+  var titles = JSON.parse(text.dataset.frames);
+  new MutationObserver(function () {
+    var k = parseInt(slider.value, 10);
+    text.textContent = titles[k] || "";
+    slider.setAttribute("aria-valuetext", "Frame " + (k + 1) + " of " + titles.length);
+  }).observe(img, {attributes: true, attributeFilter: ["src"]});
+});
+</script>"""
+
+
 def animate(fig, draw_frame, frames, interval=900):
-    """Play draw_frame(k) for k = 0 .. frames - 1 as an animation that runs in a web page, offline."""
+    """Play draw_frame(k) for k = 0 .. frames - 1 as an animation that runs in a web page, offline. It
+    starts paused; each frame's suptitle is also shown, and announced, as text."""
+    import html
+    import json
+
     from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
 
-    html = FuncAnimation(fig, draw_frame, frames=frames, interval=interval).to_jshtml(default_mode="loop")
+    titles = {}
+
+    def draw(k):
+        draw_frame(k)
+        titles[k] = fig.get_suptitle()
+
+    page = FuncAnimation(fig, draw, frames=frames, interval=interval).to_jshtml(default_mode="loop")
     plt.close(fig)
-    html = re.sub(r'<link rel="stylesheet"\s+href="[^"]*font-awesome[^"]*">', "", html)
-    return HTML(re.sub(r'<i class="(fa [^"]+)"></i>', lambda m: _BUTTONS.get(m[1], ""), html))
+    page = re.sub(r'<link rel="stylesheet"\s+href="[^"]*font-awesome[^"]*">', "", page)
+    page = re.sub(r'<i class="(fa [^"]+)"></i>', lambda m: _BUTTONS.get(m[1], ""), page)
+    described = [titles.get(k, "") for k in range(frames)]
+    text = (f'<p class="anim-frame" aria-live="polite" data-frames="{html.escape(json.dumps(described))}">'
+            f"{html.escape(described[0])}</p>")
+    page = page.replace('<div class="anim-controls">', text + '<div class="anim-controls">', 1)
+    return HTML(page + _DESCRIBE_FRAMES)

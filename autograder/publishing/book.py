@@ -33,7 +33,9 @@ BOOK_FILES = (
     "glossary.md",
     "references.md",
     "references.bib",
+    "accessibility.md",
     "_ext/course_site.py",
+    "_static/course.css",
 )
 
 
@@ -120,7 +122,8 @@ def mathjax_files():
 
     es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
     yield es5 / "tex-mml-chtml.js", Path("tex-mml-chtml.js")
-    for folder in ("output", "input", "ui", "a11y", "adaptors"):
+    # sre: the speech rule engine's maps, which the accessibility menu loads to speak formulas.
+    for folder in ("output", "input", "ui", "a11y", "adaptors", "sre"):
         for path in sorted((es5 / folder).rglob("*")):
             if path.is_file():
                 yield path, path.relative_to(es5)

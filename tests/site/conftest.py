@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from browsing import INSTALL, Visit, launch
 from helpers import copy_course
 
 from autograder.publishing import book
@@ -50,3 +51,32 @@ def served(site) -> str:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (Debian's, else Playwright's own) for one test module: Playwright's event loop
+    runs while it is open, and other modules' tests start their own (the book's notebook runner)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        if browser is None:
+            pytest.fail(f"the browser tests need a Chromium: {INSTALL}")
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def visit(browser, served):
+    """Opens pages of the served site in fresh browser contexts, closed after the test."""
+    visits = []
+
+    def make(**viewport):
+        v = Visit(browser, served, **viewport)
+        visits.append(v)
+        return v
+
+    yield make
+    for v in visits:
+        v.close()

@@ -7,112 +7,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import urlparse
 
 import nbformat
 import pytest
+from browsing import scroll_through, site_pages, wait_for_math
 from helpers import chapters_in_toc, secret_lines
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update"]  # fmt: skip
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "_build" / "screenshots"
 ANIMATED = ("01_convolution", "06_dilation", "07_pooling")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("the browser tests need Debian's chromium: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
-
-
-class Visit:
-    """A page opened with every problem recorded: console errors, uncaught exceptions, failed or
-    blocked requests (anything not on loopback is blocked: the site must work offline)."""
-
-    def __init__(self, browser, base: str):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.problems: list[str] = []
-        host = urlparse(base).netloc
-
-        def route(route):
-            if urlparse(route.request.url).netloc == host or route.request.url.startswith("data:"):
-                route.continue_()
-            else:
-                self.problems.append(f"network request to {route.request.url}")
-                route.abort()
-
-        self.context.route("**/*", route)
-        self.page = self.context.new_page()
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda exc: self.problems.append(f"uncaught exception: {exc}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"failed request: {r.url}"))
-        self.page.on("response", self._response)
-
-    def _console(self, message):
-        if message.type == "error":
-            self.problems.append(f"console error: {message.text}")
-
-    def _response(self, response):
-        if response.status >= 400:
-            self.problems.append(f"HTTP {response.status}: {response.url}")
-
-    def open(self, url: str):
-        self.page.goto(url, wait_until="load")
-        self.page.wait_for_load_state("networkidle")
-        return self.page
-
-    def close(self):
-        self.context.close()
-
-
-@pytest.fixture
-def visit(browser, served):
-    visits = []
-
-    def make():
-        v = Visit(browser, served)
-        visits.append(v)
-        return v
-
-    yield make
-    for v in visits:
-        v.close()
-
-
-def site_pages(html: Path) -> list[str]:
-    """Every page of the book, relative to the site root."""
-    return sorted(
-        str(p.relative_to(html))
-        for p in html.rglob("*.html")
-        if not p.relative_to(html).parts[0].startswith("_")
-    )
-
-
-def _scroll_through(page):
-    """Scroll to the bottom and back so that every image is requested, then wait for them."""
-    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-    page.wait_for_load_state("networkidle")
-    page.evaluate("window.scrollTo(0, 0)")
-
-
-def _wait_for_math(page) -> int:
-    """Number of formulas MathJax typeset (0 if the page has none); fails on a MathJax error."""
-    formulas = page.locator(".math").count()
-    if formulas:
-        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
-        page.evaluate("MathJax.startup.promise")
-        page.wait_for_function(f"document.querySelectorAll('mjx-container').length >= {formulas}")
-        assert page.locator("mjx-merror").count() == 0, "MathJax reported an error in a formula"
-    return formulas
 
 
 def test_every_page_loads_cleanly_renders_math_and_images(site, served, visit):
@@ -124,8 +28,8 @@ def test_every_page_loads_cleanly_renders_math_and_images(site, served, visit):
     for relative in pages:
         v = visit()
         page = v.open(f"{served}/{relative}")
-        _scroll_through(page)
-        typeset[relative] = _wait_for_math(page)
+        scroll_through(page)
+        typeset[relative] = wait_for_math(page)
         broken = page.evaluate(
             "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
         )
