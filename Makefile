@@ -7,7 +7,7 @@ SANDBOX ?= required
 # nbgrader shells out to alembic: the venv's bin/ must be on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: book release test lint bench clean
+.PHONY: book release test test-fast lint bench clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,12 @@ test: $(BIN)/.oracles
 	@sh tests/system_packages.sh $(BIN)/python $(SANDBOX)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	COURSE_SANDBOX=$(SANDBOX) $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax tests chapters
+	COURSE_SANDBOX=$(SANDBOX) $(BIN)/python -m pytest -n 2 --dist loadgroup --nbval-lax tests chapters
+
+## test-fast: the edit-test loop: every test not marked slow (no site build, no nbgrader round trip,
+## no whole classes, no notebook runs), no lint
+test-fast: $(BIN)/.oracles
+	COURSE_SANDBOX=$(SANDBOX) $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow" tests
 
 ## bench: our code against PyTorch and nbgrader, written to _build/bench/
 bench: $(BIN)/.oracles

@@ -16,10 +16,21 @@ from autograder.publishing import book, release
 
 @pytest.fixture(scope="session")
 def course(tmp_path_factory) -> Path:
-    """A course directory with every chapter released by nbgrader (release/<id>/<id>.ipynb)."""
-    path = copy_course(tmp_path_factory.mktemp("course"))
-    release.main(course=path)
+    """A course directory with every chapter released by nbgrader (release/<id>/<id>.ipynb), released
+    once per test run for every test worker. Tests copy it before they change anything in it."""
+    with shared_by_workers(tmp_path_factory, "course") as path:
+        if not (path / "released").exists():
+            copy_course(path)
+            release.main(course=path)
+            (path / "released").touch()
     return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that needs the chapters run (the ``executed`` fixture) is slow: ``make test-fast`` skips it."""
+    for item in items:
+        if "executed" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +44,14 @@ def executed(tmp_path_factory) -> dict:
 
 
 SANDBOX_MISSING = (
-    "SANDBOX TESTS SKIPPED: bubblewrap (bwrap) is not installed, so the grader cannot isolate students' code "
-    "and the security tests did not run. Install it (apt-get install -y bubblewrap) before grading."
+    "SANDBOX TESTS SKIPPED: bubblewrap (bwrap) is not installed or cannot start here, so the grader cannot "
+    "isolate students' code and the security tests did not run. Install it (apt-get install -y bubblewrap) "
+    "where it can create namespaces before grading."
 )
+
+
+def _sandbox_missing() -> bool:
+    return not sandbox.probe("auto")
 
 
 def _sandbox_optional() -> bool:
@@ -44,7 +60,7 @@ def _sandbox_optional() -> bool:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if sandbox.bwrap_path() is None:
+    if _sandbox_missing():
         verdict = "the run passes: SANDBOX=optional" if _sandbox_optional() else "the run fails"
         terminalreporter.write_sep("!", "SANDBOX", red=True, bold=True)
         terminalreporter.write_line(f"{SANDBOX_MISSING} ({verdict})", red=True, bold=True)
@@ -54,5 +70,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 def pytest_sessionfinish(session, exitstatus):
     if hasattr(session.config, "workerinput"):
         return  # a test worker: the controlling process decides
-    if sandbox.bwrap_path() is None and not _sandbox_optional() and exitstatus == 0:
+    if _sandbox_missing() and not _sandbox_optional() and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -84,6 +84,7 @@ def text_of(cell) -> str:
 
 
 @pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
+@pytest.mark.slow  # runs each released notebook in a kernel
 def test_demos_wait_for_the_students_functions(chapter_id, course):
     released = course / "release" / chapter_id / f"{chapter_id}.ipynb"
     nb = nbformat.read(released, as_version=4)

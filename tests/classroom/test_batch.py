@@ -17,7 +17,7 @@ from nbgrader.api import Gradebook
 from autograder.conventions import COURSE_ID
 from autograder.engine import exercises
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("class")]  # its module fixture: one worker
 CHAPTER = "01_convolution"
 MAX = sum(ex.points for ex in exercises.chapter(CHAPTER))
 

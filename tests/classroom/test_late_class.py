@@ -15,6 +15,8 @@ from nbgrader.api import Gradebook
 from autograder.__main__ import main as cli
 from autograder.classroom import batch
 
+pytestmark = pytest.mark.xdist_group("late-class")  # its module fixture: one worker
+
 CH = "01_convolution"
 DEADLINES = """timezone = "Europe/Zurich"
 policy = "per_day"

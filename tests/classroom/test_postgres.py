@@ -18,7 +18,7 @@ from nbgrader.api import Gradebook
 
 from autograder.conventions import COURSE_ID
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]  # its module fixture: one worker
 BINDIR = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 
 

@@ -11,7 +11,7 @@ import sys
 
 import nbformat
 import pytest
-from helpers import ROOT, make_class, result_for, solution_cell, source_notebook, with_answers
+from helpers import ROOT, grade_file, make_class, result_for, solution_cell, source_notebook, with_answers
 
 from autograder.classroom import batch, gradebook
 from autograder.engine import grade, sandbox
@@ -44,7 +44,7 @@ def test_an_exact_integer_array_keeps_full_marks(tmp_path):
         "        raise ValueError('out_hw must be positive')\n"
         "    return np.broadcast_to(weight, (Ho, Wo, *np.shape(weight))).copy()\n"
     )
-    doc = grade.grade_notebook(with_answers("04_channels", {"tile_weights": tiled}, tmp_path))
+    doc = grade_file(with_answers("04_channels", {"tile_weights": tiled}, tmp_path))
     result = result_for(doc, "tile_weights")
     assert result["score"] == result["max_score"], result["output"]
 
@@ -70,7 +70,7 @@ def test_an_exact_integer_array_keeps_full_marks(tmp_path):
     ],
 )
 def test_a_cell_that_does_not_run_is_named_with_its_error_and_line(tmp_path, code, error, line):
-    doc = grade.grade_notebook(with_answers(CHAPTER, {"correlate2d": code}, tmp_path))
+    doc = grade_file(with_answers(CHAPTER, {"correlate2d": code}, tmp_path))
     feedback = result_for(doc, "correlate2d")["output"]
     assert "The cell that defines correlate2d did not run" in feedback, feedback
     assert f"{error}: " in feedback and f"line {line} of notebook cell" in feedback, feedback
@@ -94,7 +94,7 @@ def test_a_cell_that_does_not_run_is_named_in_the_class_csv_and_html(tmp_path):
 
 def test_the_runner_stopping_is_explained_to_both(tmp_path):
     stop = "import os\nos._exit(3)\ndef correlate2d(image, kernel):\n    return 1\n"
-    doc = grade.grade_notebook(with_answers(CHAPTER, {"correlate2d": stop}, tmp_path))
+    doc = grade_file(with_answers(CHAPTER, {"correlate2d": stop}, tmp_path))
     assert "exited with status 3" in doc["output"], doc["output"]
     assert all(grade.RUNNER_STOPPED in t["output"] for t in doc["tests"])
 
@@ -193,7 +193,7 @@ def test_regrade_grades_everyone_or_one_student_again(tmp_path):
     ],
 )
 def test_other_packages_are_refused_by_name_and_cost_only_their_exercise(tmp_path, code):
-    doc = grade.grade_notebook(with_answers(CHAPTER, {"correlate2d": code}, tmp_path))
+    doc = grade_file(with_answers(CHAPTER, {"correlate2d": code}, tmp_path))
     attacked = result_for(doc, "correlate2d")
     assert attacked["score"] == 0
     assert "scipy is not available in this course's grader: implement it with numpy" in attacked["output"]
@@ -219,7 +219,7 @@ def test_allowed_packages_import_in_a_solution_cell(tmp_path):
     cell.source = "import matplotlib.pyplot as plt\nimport math, numpy\n" + cell.source
     path = tmp_path / f"{CHAPTER}.ipynb"
     nbformat.write(nb, path)
-    assert grade.grade_notebook(path)["score"] == HONEST
+    assert grade_file(path)["score"] == HONEST
 
 
 HELPER = (
@@ -259,7 +259,7 @@ def notebook_with_student_cells(tmp_path) -> os.PathLike:
 
 
 def test_helpers_in_the_students_own_cells_are_there_and_scratch_cells_cost_nothing(tmp_path):
-    doc = grade.grade_notebook(notebook_with_student_cells(tmp_path))
+    doc = grade_file(notebook_with_student_cells(tmp_path))
     assert doc["score"] == HONEST, [t["output"] for t in doc["tests"]]
     assert doc["execution_time"] < 30, "the infinite loop must not be run"
 
@@ -271,7 +271,7 @@ def test_a_colab_copy_without_metadata_is_recognised_by_its_functions(tmp_path):
         cell.metadata = {}
     path = tmp_path / "Copy of homework.ipynb"
     nbformat.write(nb, path)
-    doc = grade.grade_notebook(path)
+    doc = grade_file(path)
     assert doc["score"] == HONEST, doc["output"]
 
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from helpers import ROOT, result_for, source_notebook, with_answers
 
 CHAPTER = "01_convolution"
@@ -40,6 +41,7 @@ def test_non_notebook_gets_zero_and_a_message(tmp_path):
     assert doc["score"] == 0 and "not a Jupyter notebook" in doc["output"]
 
 
+@pytest.mark.slow  # an infinite loop runs to its time limit
 def test_one_hostile_exercise_costs_only_itself(tmp_path):
     hang = "def correlate2d(image, kernel):\n    while True:\n        pass\n"
     leave = "import os\ndef convolve2d(image, kernel):\n    os._exit(3)\n"

@@ -17,9 +17,10 @@ from helpers import ROOT, grade_file, result_for, solution_cell, source_notebook
 
 from autograder.engine import notebook, sandbox
 
-pytestmark = pytest.mark.skipif(
-    sandbox.bwrap_path() is None, reason="bubblewrap is required (apt install bubblewrap)"
-)
+pytestmark = [
+    pytest.mark.slow,  # attacks run to their time and memory limits
+    pytest.mark.skipif(not sandbox.probe("auto"), reason="bubblewrap is required (apt install bubblewrap)"),
+]
 
 CHAPTER = "01_convolution"
 MARKER = "9137"  # appears in the command line of every process an attack leaves running

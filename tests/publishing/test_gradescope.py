@@ -11,9 +11,9 @@ import zipfile
 
 import nbformat
 import pytest
-from helpers import solution_cell, source_notebook
+from helpers import grade_file, solution_cell, source_notebook
 
-from autograder.engine import exercises, grade
+from autograder.engine import exercises
 from autograder.publishing import gradescope
 
 CHAPTER = "01_convolution"
@@ -75,5 +75,5 @@ def test_the_bundle_scores_what_local_grading_scores(tmp_path, imports):
     cell = solution_cell(nb, "correlate2d")
     cell.source = f"{imports}\n{cell.source}"
     nbformat.write(nb, root / "submission" / f"{CHAPTER}.ipynb")
-    local = grade.grade_notebook(root / "submission" / f"{CHAPTER}.ipynb")
+    local = grade_file(root / "submission" / f"{CHAPTER}.ipynb")
     assert run(root)["score"] == local["score"] == 10  # 4 + 3 + 3

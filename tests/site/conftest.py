@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import http.server
-import os
 import threading
 from pathlib import Path
 
 import pytest
-from browsing import INSTALL, Visit, launch
-from helpers import copy_course
+from helpers import INSTALL, Visit, copy_course, launch, shared_by_workers
 
 from autograder.publishing import book
 
@@ -22,15 +19,12 @@ def site(tmp_path_factory) -> tuple[Path, Path]:
 
     Test workers share one build: the first to take the lock builds, the others wait and reuse it.
     """
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # set, and the same, in every worker of one run
-    shared = tmp_path_factory.getbasetemp().parent if run else tmp_path_factory.getbasetemp()
-    root = shared / f"site-{run or 'serial'}"
-    with open(shared / "site.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with shared_by_workers(tmp_path_factory, "site") as root:
         html = root / "_build" / "html"
         if not (root / "built").exists():
             course = copy_course(root)
-            html = book.main(output=course / "_build", course=course)
+            cache = root.parent / root.name.replace("site", "executed", 1)  # the `executed` fixture's
+            html = book.main(output=course / "_build", course=course, cache=cache)
             (root / "built").touch()
     return root, html
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browsing import site_pages, wait_for_math
-from helpers import chapters_in_toc
+from helpers import chapters_in_toc, site_pages, wait_for_math
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.slow

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browsing import scroll_through, site_pages, wait_for_math
-from helpers import chapters_in_toc, secret_lines
+from helpers import chapters_in_toc, scroll_through, secret_lines, site_pages, wait_for_math
 
 pytestmark = pytest.mark.slow
 
