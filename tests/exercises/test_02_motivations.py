@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 from helpers import (
-    assert_model_answers_get_full_marks,
-    assert_release_has_stubs_and_scores_zero,
     assert_unusual_answer_keeps_full_marks,
     assert_wrong_answer_diagnosed,
 )
@@ -151,14 +149,6 @@ def dense_parameters(in_shape, out_shape, bias=True):
     return int(np.prod(in_shape)) * n_out + n_out * bool(bias)
 """,
 }
-
-
-def test_model_answers_get_full_marks():
-    assert_model_answers_get_full_marks(CHAPTER)
-
-
-def test_release_has_stubs_and_scores_zero(course):
-    assert_release_has_stubs_and_scores_zero(course, CHAPTER)
 
 
 @pytest.mark.parametrize("label", sorted(WRONG))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 from helpers import (
-    assert_model_answers_get_full_marks,
-    assert_release_has_stubs_and_scores_zero,
     assert_unusual_answer_keeps_full_marks,
     assert_wrong_answer_diagnosed,
 )
@@ -80,14 +78,6 @@ def conv1x1(x, weight, bias=None):
         "int(np.prod((kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size)))"
     ),
 }
-
-
-def test_model_answers_get_full_marks():
-    assert_model_answers_get_full_marks(CHAPTER)
-
-
-def test_release_has_stubs_and_scores_zero(course):
-    assert_release_has_stubs_and_scores_zero(course, CHAPTER)
 
 
 @pytest.mark.parametrize("label", sorted(WRONG))

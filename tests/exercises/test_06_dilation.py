@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 from helpers import (
-    assert_model_answers_get_full_marks,
-    assert_release_has_stubs_and_scores_zero,
     assert_unusual_answer_keeps_full_marks,
     assert_wrong_answer_diagnosed,
 )
@@ -91,14 +89,6 @@ def dilate_kernel(kernel, dilation):
     return np.insert(rows, np.repeat(np.arange(1, kernel.shape[1]), dilation - 1), 0, axis=1)
 """,
 }
-
-
-def test_model_answers_get_full_marks():
-    assert_model_answers_get_full_marks(CHAPTER)
-
-
-def test_release_has_stubs_and_scores_zero(course):
-    assert_release_has_stubs_and_scores_zero(course, CHAPTER)
 
 
 @pytest.mark.parametrize("label", sorted(WRONG))

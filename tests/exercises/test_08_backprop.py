@@ -5,8 +5,6 @@ from __future__ import annotations
 import nbformat
 import pytest
 from helpers import (
-    assert_model_answers_get_full_marks,
-    assert_release_has_stubs_and_scores_zero,
     assert_unusual_answer_keeps_full_marks,
     assert_wrong_answer_diagnosed,
     source_notebook,
@@ -273,14 +271,6 @@ UNUSUAL = {
     "a pasted four-loop conv2d": ("conv2d_backward", {"earlier_conv2d": FOUR_LOOP_CONV2D}),
     "no conv2d pasted (its stub)": ("conv2d_backward", {"earlier_conv2d": STUB_CONV2D}),
 }
-
-
-def test_model_answers_get_full_marks():
-    assert_model_answers_get_full_marks(CHAPTER)
-
-
-def test_release_has_stubs_and_scores_zero(course):
-    assert_release_has_stubs_and_scores_zero(course, CHAPTER)
 
 
 def test_release_keeps_no_earlier_chapter_answer(course):
