@@ -34,7 +34,9 @@ test: $(BIN)/.oracles
 	@sh tests/system_packages.sh $(BIN)/python $(SANDBOX)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	COURSE_SANDBOX=$(SANDBOX) $(BIN)/python -m pytest -n 2 --dist loadgroup --nbval-lax tests chapters
+	COURSE_SANDBOX=$(SANDBOX) $(BIN)/python -m pytest -n 2 --dist loadgroup tests
+	# nbval runs a notebook's cells in order in one kernel: each notebook stays on one worker.
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax chapters
 
 ## test-fast: the edit-test loop: every test not marked slow (no site build, no nbgrader round trip,
 ## no whole classes, no notebook runs), no lint
