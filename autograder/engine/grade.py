@@ -83,7 +83,6 @@ def finish(prepared: Prepared, run: sandbox.Run, limits: sandbox.Limits) -> dict
     messages = list(submission.notes)
     if not run.isolated:
         messages.insert(0, PROCESS_ISOLATION_NOTE)
-    messages.extend(_scratch_errors(submission.cells, cell_errors or []))
     if run.timed_out:
         messages.append(
             f"Grading stopped after {limits.wall_seconds:g} s (an infinite loop at the top level of a cell?)."
@@ -130,18 +129,6 @@ def _failed_cell(name: str, cells: list[notebook.Cell], errors: list[dict] | Non
             cell = cells[error["cell"]]
             return f"The cell that defines {name} did not run: {_describe_error(cell, error)}."
     return None
-
-
-def _scratch_errors(cells: list[notebook.Cell], errors: list[dict]) -> list[str]:
-    """Errors in the definitions taken from the student's other cells (they cost nothing, but a
-    helper that failed to define explains a NameError later)."""
-    notes = []
-    for error in errors:
-        if 0 <= error["cell"] < len(cells) and not cells[error["cell"]].solution:
-            notes.append(
-                f"A definition outside the exercises failed: {_describe_error(cells[error['cell']], error)}."
-            )
-    return notes
 
 
 def _judge(exercise, cases, run: sandbox.Run, cell_errors, failed_cell: str | None) -> ExerciseResult:

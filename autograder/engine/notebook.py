@@ -30,7 +30,6 @@ class Cell:
     index: int  # the cell's number in the notebook, counting every cell from 0
     source: str
     defines: frozenset[str] = frozenset()  # the exercises this cell defines
-    solution: bool = True  # a solution cell (run whole) or definitions taken from another cell
 
 
 @dataclass
@@ -94,9 +93,10 @@ def definitions(source: str) -> list[str]:
     """The statements of a cell that define something, one source per statement, each padded with
     blank lines so that an error reports the line it has in the notebook cell.
 
-    Kept: imports, function and class definitions, and assignments whose only calls are to imported
-    modules (``KERNEL = np.array(...)``). Left out: everything else (plots, loops, prints, asserts,
-    ``input()``, demos that call the exercises), so a scratch cell costs nothing."""
+    Kept: imports, function and class definitions, and assignments to names whose only calls are to
+    imported modules (``KERNEL = np.array(...)``). Left out: everything else (plots, loops, prints,
+    asserts, ``input()``, demos that call the exercises), so a scratch cell costs nothing; a kept
+    statement that fails (a name from a left-out demo) costs nothing either and is not reported."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -110,7 +110,11 @@ def definitions(source: str) -> list[str]:
             if getattr(node, "level", 0) or (module or "").split(".")[0] in _SKIPPED_IMPORTS:
                 continue
         elif isinstance(node, ast.Assign | ast.AnnAssign):
-            if node.value is None or not _only_modules_called(node.value, modules):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names_only = all(
+                isinstance(n, ast.Name | ast.Tuple | ast.Store) for t in targets for n in ast.walk(t)
+            )
+            if node.value is None or not names_only or not _only_modules_called(node.value, modules):
                 continue
         elif not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             continue
@@ -218,7 +222,7 @@ def extract(path: str | Path, chapter: str | None = None) -> Submission:
         if meta.get("solution") and meta.get("grade_id") in names:
             defines |= {meta["grade_id"]}
         if not (meta.get("solution") or defines):
-            cells.extend(Cell(index, part, solution=False) for part in definitions(source))
+            cells.extend(Cell(index, part) for part in definitions(source))
             continue
         cells.append(Cell(index, source, defines))
         for name in sorted(defines):

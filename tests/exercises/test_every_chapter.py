@@ -16,6 +16,7 @@ CHAPTER_IDS = [path.stem for path in SOURCES]
 def test_model_answers_get_full_marks(chapter_id):
     doc = assert_model_answers_get_full_marks(chapter_id)
     assert [exercise_of(t) for t in doc["tests"]] == [ex.name for ex in exercises.chapter(chapter_id)]
+    assert doc["output"] == "", "the given cells (demos, figures) must never show up in the feedback"
 
 
 @pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
