@@ -26,6 +26,12 @@ def course(tmp_path_factory) -> Path:
     return path
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--screenshots", action="store_true", help="pictures of the site's pages, in _build/screenshots/"
+    )
+
+
 def pytest_collection_modifyitems(config, items):
     """A test that needs the chapters run (the ``executed`` fixture) is slow: ``make test-fast`` skips it."""
     for item in items:
