@@ -95,7 +95,7 @@ def cluster_rows(size: int = 30) -> list[Row]:
         empty = _class(template, Path(tmp) / "empty", 0)
         (empty / "submitted").mkdir(exist_ok=True)
         with LocalCluster(
-            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0", processes=True
         ) as cluster:
             through = once(lambda: _ours(remote, "--scheduler", cluster.scheduler_address))
             fixed = once(lambda: _ours(empty, "--scheduler", cluster.scheduler_address))

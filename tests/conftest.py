@@ -39,6 +39,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+def pytest_configure(config):
+    """``--dist loadgroup`` keeps each ``xdist_group`` (and its expensive shared fixture) on one worker,
+    but not under pytest 9.2 with pytest-xdist 3.8 (the group's tests were spread over every worker, each
+    building the fixture again): stop rather than run a suite that silently takes far longer."""
+    major = int(pytest.__version__.split(".")[0])
+    if config.getoption("dist", "no") == "loadgroup" and major >= 9:
+        pytest.exit(
+            f"--dist loadgroup does not group tests under pytest {pytest.__version__}: "
+            "install the versions in requirements.txt (make test does)",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
+
 @pytest.fixture(scope="session")
 def executed(tmp_path_factory) -> dict:
     """chapter id -> its source notebook executed with the model answers, as the book executes it

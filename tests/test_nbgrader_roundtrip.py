@@ -44,7 +44,7 @@ def helper_and_broken(work: Path) -> dict[str, Path]:
     return {"helper": path, "broken": broken}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def both_graders(course, tmp_path_factory) -> tuple[Path, dict, dict]:
     """(course copy, ours, theirs): (student, chapter) -> our results, and -> {exercise: nbgrader's score}."""
     work = tmp_path_factory.mktemp("roundtrip") / "course"

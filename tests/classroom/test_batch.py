@@ -47,7 +47,7 @@ def ledger(course) -> dict[str, tuple[float, str]]:
     return {s: (score, at) for s, score, at in rows}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
     """A class of 30, graded once from start to finish."""
     course = tmp_path_factory.mktemp("class")

@@ -148,7 +148,7 @@ def test_a_worker_without_bubblewrap_stops_the_run_on_its_first_task(tmp_path, m
 
     make_class(tmp_path / "submitted", 4)
     monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)  # the (in-process) worker has no bwrap
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as dask:
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as dask:
         with pytest.raises(
             cluster.ClusterError, match=r"cannot isolate student code.*bubblewrap \(bwrap\) is not"
         ):

@@ -33,7 +33,7 @@ def ledger(course) -> dict[str, dict]:
     return {s: {"score": score, "results": json.loads(doc), "at": at} for s, score, doc, at in rows}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def course(tmp_path_factory):
     course = tmp_path_factory.mktemp("late")
     kinds = make_class(course / "submitted", 3)

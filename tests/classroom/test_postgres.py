@@ -27,7 +27,7 @@ def _as_postgres(*cmd):
     subprocess.run([*runner, *cmd], check=True, capture_output=True)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def postgres_url():
     if not BINDIR:
         pytest.fail("PostgreSQL server binaries missing: apt-get install postgresql")
