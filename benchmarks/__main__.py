@@ -117,11 +117,11 @@ def main(*, smoke: bool = False, output: str | Path = ROOT / "_build" / "bench")
     class_rows, class_scaling = timed(
         "class grading",
         grading.class_rows,
-        sizes=(2,) if smoke else (10, 30, 100),
-        peer_size=2 if smoke else 30,
+        sizes=(1,) if smoke else (10, 30, 100),
+        peer_size=1 if smoke else 30,
     )
     rows += class_rows
-    rows += timed("cluster grading", grading.cluster_rows, size=2 if smoke else 30)
+    rows += timed("cluster grading", grading.cluster_rows, size=1 if smoke else 30)
     if not smoke:
         rows += timed("book", grading.book_rows)
     print(table(rows))

@@ -118,6 +118,8 @@ ATTACKS = {
     ),
 }
 
+ATTACK_SECONDS = 3.0
+
 
 def leftover_processes() -> list[str]:
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout.splitlines()
@@ -127,7 +129,10 @@ def leftover_processes() -> list[str]:
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 def test_attack_costs_only_the_attacked_exercise(attack, tmp_path):
     code, message = ATTACKS[attack]
-    doc = grade_file(with_answers(CHAPTER, {"correlate2d": code}, tmp_path))
+    # A shorter time limit per exercise than the default 10 s: the attacks that never finish are cut
+    # off sooner, and the model answers of the other exercises take well under a second.
+    limits = sandbox.Limits(exercise_seconds=ATTACK_SECONDS)
+    doc = grade_file(with_answers(CHAPTER, {"correlate2d": code}, tmp_path), limits=limits)
     attacked = result_for(doc, "correlate2d")
     assert attacked["score"] == 0, attacked["output"]
     expected = (message,) if isinstance(message, str) else message
