@@ -16,8 +16,9 @@ from benchmarks.timing import Row, Stats, once
 CHAPTER = "01_convolution"
 
 
-def _template(work: Path) -> Path:
-    """A copy of the course with the chapter released (and recorded in its gradebook) once."""
+def template(work: Path) -> Path:
+    """A copy of the course with the chapter released (and recorded in its gradebook) once: the classes
+    of both grading benchmarks are copies of it."""
     course = copy_course(work / "template")
     release.main([CHAPTER], course=course)
     return course
@@ -52,11 +53,10 @@ def _nbgrader(course: Path) -> None:
     subprocess.run(cmd, cwd=course, env=nbgrader_env(), capture_output=True)
 
 
-def class_rows(sizes=(10, 30, 100), peer_size: int = 30) -> tuple[list[Row], list[dict]]:
+def class_rows(template: Path, sizes=(10, 30, 100), peer_size: int = 30) -> tuple[list[Row], list[dict]]:
     """Our grader on classes of each size; nbgrader on ``peer_size`` (same tree, fresh gradebooks)."""
     rows, scaling = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        template = _template(Path(tmp))
         for size in sizes:
             course = _class(template, Path(tmp) / f"ours-{size}", size)
             ours = once(lambda course=course: _ours(course))
@@ -80,7 +80,7 @@ def class_rows(sizes=(10, 30, 100), peer_size: int = 30) -> tuple[list[Row], lis
     return rows, scaling
 
 
-def cluster_rows(size: int = 30) -> list[Row]:
+def cluster_rows(template: Path, size: int = 30) -> list[Row]:
     """The same class graded locally (``--jobs 2``) and through a Dask cluster of two one-thread
     worker processes on this machine (``--scheduler``): the same parallelism, so the difference is
     what going through the scheduler costs. An empty class, timed both ways, splits that cost into a
@@ -89,7 +89,6 @@ def cluster_rows(size: int = 30) -> list[Row]:
     from distributed import LocalCluster
 
     with tempfile.TemporaryDirectory() as tmp:
-        template = _template(Path(tmp))
         local = _class(template, Path(tmp) / "local", size)
         remote = _class(template, Path(tmp) / "remote", size)
         empty = _class(template, Path(tmp) / "empty", 0)
