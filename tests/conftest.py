@@ -33,10 +33,13 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test that needs the chapters run (the ``executed`` fixture) is slow: ``make test-fast`` skips it."""
+    """A test that needs the chapters run (the ``executed`` fixture) is slow: ``make test-fast`` skips it.
+    Slow tests run first (in their order), so that the test workers do not all wait on one of them at
+    the end of the run."""
     for item in items:
         if "executed" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def pytest_configure(config):
