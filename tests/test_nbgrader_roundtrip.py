@@ -4,6 +4,7 @@ every chapter's submissions in one ``nbgrader autograde`` run."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import shutil
 from pathlib import Path
 
@@ -44,19 +45,8 @@ def helper_and_broken(work: Path) -> dict[str, Path]:
     return {"helper": path, "broken": broken}
 
 
-@pytest.fixture(scope="session")
-def both_graders(course, tmp_path_factory) -> tuple[Path, dict, dict]:
-    """(course copy, ours, theirs): (student, chapter) -> our results, and -> {exercise: nbgrader's score}."""
-    work = tmp_path_factory.mktemp("roundtrip") / "course"
-    shutil.copytree(course, work, ignore=shutil.ignore_patterns("submitted", "autograded"))
-    paths = {}
-    for chapter_id in CHAPTERS:
-        released = work / "release" / chapter_id / f"{chapter_id}.ipynb"
-        folder = work / "submitted" / "grace" / chapter_id
-        paths["grace", chapter_id] = with_answers(chapter_id, partly_done(chapter_id), folder, base=released)
-    for student, path in helper_and_broken(work).items():
-        paths[student, "01_convolution"] = path
-    ours = {key: grade_file(path) for key, path in paths.items()}
+def autograde(work: Path, paths: dict) -> dict:
+    """nbgrader autograde on ``work``'s submitted/ tree; (student, chapter) -> {exercise: its score}."""
     release.nbgrader("autograde", "*", "--create", "--log-level=WARN", course=work)
     theirs = {}
     with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gb:
@@ -65,7 +55,33 @@ def both_graders(course, tmp_path_factory) -> tuple[Path, dict, dict]:
                 ex.name: gb.find_grade(grade_id(ex.name), chapter_id, chapter_id, student).score
                 for ex in exercises.chapter(chapter_id)
             }
-    return work, ours, theirs
+    return theirs
+
+
+@pytest.fixture(scope="session")
+def both_graders(course, tmp_path_factory) -> tuple[Path, dict, dict]:
+    """(course copy with chapter 01, ours, theirs): (student, chapter) -> our results, and -> {exercise:
+    nbgrader's score}. nbgrader runs on two copies of the course at once, each with half the chapters
+    (and a gradebook of its own), while our grader grades the same files."""
+    root = tmp_path_factory.mktemp("roundtrip")
+    halves = [root / "odd", root / "even"]
+    paths: list[dict] = [{}, {}]
+    for work in halves:
+        shutil.copytree(course, work, ignore=shutil.ignore_patterns("submitted", "autograded"))
+    for i, chapter_id in enumerate(CHAPTERS):
+        work = halves[i % 2]
+        released = work / "release" / chapter_id / f"{chapter_id}.ipynb"
+        folder = work / "submitted" / "grace" / chapter_id
+        paths[i % 2]["grace", chapter_id] = with_answers(
+            chapter_id, partly_done(chapter_id), folder, base=released
+        )
+    for student, path in helper_and_broken(halves[0]).items():
+        paths[0][student, "01_convolution"] = path
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        theirs_of = [pool.submit(autograde, work, half) for work, half in zip(halves, paths, strict=True)]
+        ours = {key: grade_file(path) for half in paths for key, path in half.items()}
+        theirs = {key: score for future in theirs_of for key, score in future.result().items()}
+    return halves[0], ours, theirs
 
 
 def scores(results: dict) -> dict[str, float]:
