@@ -34,12 +34,27 @@ def pytest_addoption(parser):
 
 def pytest_collection_modifyitems(config, items):
     """A test that needs the chapters run (the ``executed`` fixture) is slow: ``make test-fast`` skips it.
-    Slow tests run first (in their order), so that the test workers do not all wait on one of them at
-    the end of the run."""
+
+    Slow tests run first, so that no test worker waits on one of them at the end of the run; of those,
+    one that needs the site comes first (its worker builds the site), and the others that need it come
+    after the rest (the workers that reach them wait until the site is built)."""
     for item in items:
         if "executed" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+    def needs_site(item) -> bool:
+        return bool({"site", "executed"} & set(getattr(item, "fixturenames", ())))
+
+    builder = next((item for item in items if needs_site(item)), None)
+
+    def order(item) -> int:
+        if item is builder:
+            return 0
+        if item.get_closest_marker("slow") is None:
+            return 3
+        return 2 if needs_site(item) else 1
+
+    items.sort(key=order)
 
 
 def pytest_configure(config):
