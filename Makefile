@@ -29,12 +29,13 @@ release: $(BIN)/.installed
 	$(BIN)/python -m autograder release
 
 ## test: the system packages the tests need (installed as root), lint, then every instructor check
-## (tests/, and each chapter notebook run by nbval)
+## (tests/, and each chapter notebook run by nbval). Four test workers even on two cores: many tests
+## wait on kernels, browsers and sandboxes, and four kept both cores busy where two did not.
 test: $(BIN)/.oracles
 	@sh tests/system_packages.sh $(BIN)/python $(SANDBOX)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	COURSE_SANDBOX=$(SANDBOX) $(BIN)/python -m pytest -n 2 --dist loadgroup tests
+	COURSE_SANDBOX=$(SANDBOX) $(BIN)/python -m pytest -n 4 --dist loadgroup tests
 	# nbval runs a notebook's cells in order in one kernel: each notebook stays on one worker.
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax chapters
 
