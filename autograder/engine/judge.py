@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograder.engine.exercise import Case, Exercise, Mistake
-from autograder.engine.runner import Unsupported
+from autograder.engine.runner import NOT_IMPLEMENTED, Unsupported
 
 # Mistakes any array exercise can make; exercise-specific ones are tried first.
 TRANSPOSED = Mistake(
@@ -287,6 +287,13 @@ def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | No
         if error is not None and kind == "ValueError":
             return None
         if kind == "NotImplementedError":
+            stub = next((u for u in exercise.uses if message == f"{u}{NOT_IMPLEMENTED}"), None)
+            if stub:  # e.g. a backward pass, graded with the cache of the student's forward pass
+                return CaseFailure(
+                    case,
+                    f"Not graded yet: this exercise is checked with your {stub}, which is not implemented "
+                    f"yet (its `raise NotImplementedError` line is still there).",
+                )
             return CaseFailure(
                 case, "Not implemented yet: replace the `raise NotImplementedError` line with your code."
             )

@@ -6,6 +6,10 @@ import pytest
 from helpers import (
     assert_unusual_answer_keeps_full_marks,
     assert_wrong_answer_diagnosed,
+    grade_in_process,
+    model_answers,
+    result_for,
+    with_answers,
 )
 
 CHAPTER = "07_pooling"
@@ -172,3 +176,16 @@ def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
 @pytest.mark.parametrize("name", sorted(UNUSUAL))
 def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
     assert_unusual_answer_keeps_full_marks(CHAPTER, name, {name: UNUSUAL[name]}, tmp_path)
+
+
+def test_a_backward_pass_checked_with_a_stubbed_forward_pass_names_it(tmp_path):
+    """The backward pass is graded with the cache of the student's own forward pass: while that is still
+    the stub, the feedback says so rather than "not implemented yet" about the backward pass."""
+    stub = "def maxpool2d_forward(x, kernel_size, stride=None):\n    raise NotImplementedError()\n"
+    answers = {**model_answers(CHAPTER), "maxpool2d_forward": stub}
+    doc = grade_in_process(with_answers(CHAPTER, answers, tmp_path))
+    backward = result_for(doc, "maxpool2d_backward")
+    assert backward["score"] == 0
+    assert "checked with your maxpool2d_forward, which is not implemented yet" in backward["output"]
+    assert "Not implemented yet: replace" in result_for(doc, "maxpool2d_forward")["output"]
+    assert result_for(doc, "avgpool2d")["score"] == result_for(doc, "avgpool2d")["max_score"]
