@@ -291,8 +291,8 @@ def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | No
             if stub:  # e.g. a backward pass, graded with the cache of the student's forward pass
                 return CaseFailure(
                     case,
-                    f"Not graded yet: this exercise is checked with your {stub}, which is not implemented "
-                    f"yet (its `raise NotImplementedError` line is still there).",
+                    f"Not implemented yet: your {stub}, which this exercise is checked with (implement it "
+                    f"first: its `raise NotImplementedError` line is still there).",
                 )
             return CaseFailure(
                 case, "Not implemented yet: replace the `raise NotImplementedError` line with your code."
