@@ -71,5 +71,5 @@ def test_class_options_reach_class_grading(monkeypatch, tmp_path):
 def test_more_jobs_than_cores_grade_every_submission_once(tmp_path):
     make_class(tmp_path / "submitted", 3)
     summary = batch.main(tmp_path / "submitted", jobs=8, progress=False)
+    assert not summary.failed, summary.failed
     assert sorted(i.student for i in summary.graded) == ["student000", "student001", "student002"]
-    assert not summary.failed
