@@ -66,7 +66,7 @@ def given_cells(chapter_id: str, course: Path = ROOT) -> dict[str, str]:
 
 def _defines(source: str) -> set[str]:
     try:
-        tree = ast.parse(source)
+        tree = notebook.parse(source)
     except SyntaxError:
         return set()
     return {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}

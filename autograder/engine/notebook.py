@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,11 +58,24 @@ def _nbgrader(cell) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
+# Python 3.11's ast.parse is not safe in several threads at once: its count of the AST constructor's
+# recursion is shared, and a class graded with --jobs (a thread per sandboxed run, each reading its
+# notebook here) once lost a submission to "SystemError: AST constructor recursion depth mismatch
+# (before=30, after=27)" (CPython issue gh-106905 is about this error).
+_PARSING = threading.Lock()
+
+
+def parse(source: str) -> ast.Module:
+    """``ast.parse``, one thread at a time."""
+    with _PARSING:
+        return ast.parse(source)
+
+
 def _defined_functions(source: str) -> set[str]:
     """Functions a cell defines at its top level (by regex when the cell does not parse, so that a
     cell with a syntax error is still recognised as the one that defines an exercise)."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError:
         return set(_DEF.findall(source))
     return {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
@@ -98,7 +112,7 @@ def definitions(source: str) -> list[str]:
     asserts, ``input()``, demos that call the exercises), so a scratch cell costs nothing; a kept
     statement that fails (a name from a left-out demo) costs nothing either and is not reported."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError:
         return []
     modules = _module_names(tree)
