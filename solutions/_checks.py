@@ -86,6 +86,20 @@ def channels(x, weight_channels):
         raise ValueError(f"x has {x.shape[1]} channels but weight expects {weight_channels}")
 
 
+def conv_layer(x, weight, bias, stride, padding, *, in_axis=1):
+    """The checks every convolution layer makes: x and weight 4-D, a non-empty weight whose input-channel
+    axis (``in_axis``: 1 for a convolution's (F, C, kh, kw), 0 for a transposed one's (C, F, kh, kw))
+    matches x, a bias (if any) with one entry per output channel, stride >= 1 and padding >= 0 as ints or
+    pairs. Returns the (stride, padding) pairs."""
+    ndim("x", x, 4)
+    ndim("weight", weight, 4)
+    non_empty("weight", weight)
+    channels(x, weight.shape[in_axis])
+    if bias is not None:
+        shape("bias", bias, (weight.shape[1 - in_axis],))
+    return pair("stride", stride, 1), pair("padding", padding, 0)
+
+
 def fits(name, kernel_hw, image_hw, image="image"):
     """ValueError if a (kh, kw) window does not fit in an (H, W) image (the output would be empty)."""
     kernel_hw, image_hw = tuple(kernel_hw), tuple(image_hw)

@@ -40,13 +40,8 @@ def conv2d_backward(dout, x, weight, stride=1, padding=0):
     forward output's shape.
     """
     dout, x, weight = _checks.float_arrays(dout=dout, x=x, weight=weight)
-    _checks.ndim("x", x, 4)
-    _checks.ndim("weight", weight, 4)
-    _checks.non_empty("weight", weight)
+    (sh, sw), (ph, pw) = _checks.conv_layer(x, weight, None, stride, padding)
     f, c, kh, kw = weight.shape
-    _checks.channels(x, c)
-    sh, sw = _checks.pair("stride", stride, 1)
-    ph, pw = _checks.pair("padding", padding, 0)
     n, _, h, w = x.shape
     hp, wp = h + 2 * ph, w + 2 * pw
     _checks.fits("kernel", (kh, kw), (hp, wp), "padded image")
@@ -103,15 +98,8 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     stride < 1, output_padding < 0 or >= stride, or an empty output.
     """
     x, weight, bias = _checks.float_arrays(x=x, weight=weight, bias=bias)
-    _checks.ndim("x", x, 4)
-    _checks.ndim("weight", weight, 4)
-    _checks.non_empty("weight", weight)
+    (sh, sw), (ph, pw) = _checks.conv_layer(x, weight, bias, stride, padding, in_axis=0)
     c, f, kh, kw = weight.shape
-    _checks.channels(x, c)
-    if bias is not None:
-        _checks.shape("bias", bias, (f,))
-    sh, sw = _checks.pair("stride", stride, 1)
-    ph, pw = _checks.pair("padding", padding, 0)
     oph, opw = _checks.pair("output_padding", output_padding, 0)
     n, _, h, w = x.shape
     if h < 1 or w < 1:

@@ -24,15 +24,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     stride < 1 or a kernel larger than the padded image.
     """
     x, weight, bias = _checks.float_arrays(x=x, weight=weight, bias=bias)
-    _checks.ndim("x", x, 4)
-    _checks.ndim("weight", weight, 4)
-    _checks.non_empty("weight", weight)
+    (sh, sw), (ph, pw) = _checks.conv_layer(x, weight, bias, stride, padding)
     f, c, kh, kw = weight.shape
-    _checks.channels(x, c)
-    if bias is not None:
-        _checks.shape("bias", bias, (f,))
-    sh, sw = _checks.pair("stride", stride, 1)
-    ph, pw = _checks.pair("padding", padding, 0)
     _checks.fits("kernel", (kh, kw), (x.shape[2] + 2 * ph, x.shape[3] + 2 * pw), "padded image")
 
     if (kh, kw, sh, sw, ph, pw) == (1, 1, 1, 1, 0, 0):
