@@ -13,6 +13,10 @@ from helpers import copy_course, shared_by_workers, source_notebook
 from autograder.engine import sandbox
 from autograder.publishing import book, release
 
+# Test workers, Jupyter kernels, Chromium and sandboxes share the cores: a BLAS or OpenMP thread per core
+# in each of them only adds threads waiting for a core. Every process the test workers start inherits it.
+os.environ.update(sandbox.ONE_THREAD)
+
 
 @pytest.fixture(scope="session")
 def course(tmp_path_factory) -> Path:

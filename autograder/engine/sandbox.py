@@ -37,6 +37,9 @@ PROCESS_SLOTS = 4096  # grading processes (by pid) that get disjoint uid ranges
 _uids = itertools.count()
 ISOLATIONS = ("bwrap", "process", "auto")
 INSIDE = "/tmp/sandbox"  # the job directory as the sandboxed process sees it
+# For a process that shares the cores with others of its kind (sandboxes, one kernel per core): numpy's
+# OpenBLAS and PyTorch's OpenMP would each start a thread per core, and the threads wait for a free core.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 @dataclass(frozen=True)
@@ -190,9 +193,7 @@ def run(job: dict, arrays: dict, limits: Limits, *, bubblewrap: bool = True) -> 
             os.chown(path, uid, uid)
     env = {
         "PATH": os.defpath,
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
+        **ONE_THREAD,
         "PYTHONDONTWRITEBYTECODE": "1",
         "MPLBACKEND": "Agg",
     }

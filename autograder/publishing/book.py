@@ -23,6 +23,7 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 from traitlets.config import Config
 
 from autograder.conventions import CODE_STUB, nbgrader_env
+from autograder.engine import sandbox
 from autograder.engine.notebook import is_test_cell
 from autograder.publishing import ROOT, release
 
@@ -61,7 +62,7 @@ async def _execute(source: Path, cache_dir: Path, kernels: asyncio.Semaphore) ->
                 kernel_name="python3",
                 resources={"metadata": {"path": str(source.parent)}},
                 config=local,
-            ).async_execute()
+            ).async_execute(env={**os.environ, **sandbox.ONE_THREAD})  # one kernel per core
     cache_dir.mkdir(parents=True, exist_ok=True)
     for old in cache_dir.glob(f"{source.stem}-*.ipynb"):
         old.unlink()

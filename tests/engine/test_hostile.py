@@ -19,6 +19,8 @@ from autograder.engine import notebook, sandbox
 
 pytestmark = [
     pytest.mark.slow,  # attacks run to their time and memory limits
+    # One worker runs them in turn: another attack's processes are not "left over" from this one.
+    pytest.mark.xdist_group("hostile"),
     pytest.mark.skipif(not sandbox.probe("auto"), reason="bubblewrap is required (apt install bubblewrap)"),
 ]
 
