@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from pathlib import Path
@@ -19,17 +18,3 @@ def nbgrader_env() -> dict:
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
     return env
-
-
-@contextlib.contextmanager
-def nbgrader_path():
-    """Within the block, this process's PATH is :func:`nbgrader_env`'s (for nbgrader called in-process)."""
-    before = os.environ.get("PATH")
-    os.environ["PATH"] = nbgrader_env()["PATH"]
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("PATH", None)
-        else:
-            os.environ["PATH"] = before

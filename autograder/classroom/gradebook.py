@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import nbgrader
+import nbgrader.api
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy import Column, DateTime, Float, MetaData, String, Table, Text, select
 
-from autograder.conventions import COURSE_ID, nbgrader_path
+from autograder.conventions import COURSE_ID
 from autograder.engine import exercises
 from autograder.engine.exercise import grade_id
 from autograder.engine.grade import exercise_of
@@ -60,6 +62,24 @@ def digest(notebook: Path) -> str:
     return h.hexdigest()
 
 
+@functools.cache
+def schema_version() -> str:
+    """The schema version nbgrader stamps a new gradebook with: the head of its own migration scripts.
+
+    nbgrader asks an ``alembic heads`` subprocess for it every time it creates a gradebook, which takes
+    about a second and fails unless this venv's ``bin/`` is on ``PATH``; alembic's library reads the same
+    scripts here, once per process. :func:`nbgrader.api.get_alembic_version` is replaced by this."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(nbgrader.__file__).parent / "alembic"))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+nbgrader.api.get_alembic_version = schema_version
+
+
 @dataclass
 class Row:
     student: str
@@ -73,9 +93,7 @@ class Book:
     """The nbgrader gradebook at ``db_url`` (any SQLAlchemy URL) with the grading ledger."""
 
     def __init__(self, db_url: str):
-        # nbgrader runs `alembic` when it creates a gradebook: it must find this venv's copy.
-        with nbgrader_path():
-            self.gb = Gradebook(db_url, course_id=COURSE_ID)
+        self.gb = Gradebook(db_url, course_id=COURSE_ID)
         _meta.create_all(self.gb.engine)
         self._ready: set[str] = set()
 
