@@ -10,7 +10,7 @@ from pathlib import Path
 
 from autograder.conventions import nbgrader_env
 from autograder.publishing import ROOT, release
-from autograder.publishing.course import copy_course, make_class
+from autograder.publishing.course import copy_course, grade_class_command, make_class
 from benchmarks.timing import Row, Stats, once
 
 CHAPTER = "01_convolution"
@@ -32,17 +32,7 @@ def _class(template: Path, dest: Path, size: int) -> Path:
 
 
 def _ours(course: Path, *options: str) -> None:
-    cmd = [
-        sys.executable,
-        "-m",
-        "autograder",
-        "grade",
-        str(course / "submitted"),
-        "--jobs",
-        "2",
-        "--no-progress",
-        *options,
-    ]
+    cmd = grade_class_command(course / "submitted", "--jobs", "2", *options)
     subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
 
 

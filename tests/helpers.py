@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -20,6 +21,7 @@ from autograder.publishing import ROOT
 from autograder.publishing.course import (  # noqa: F401 - the tests' notebook factories
     CLASS_KINDS,
     copy_course,
+    grade_class_command,
     make_class,
     model_answers,
     solution_cell,
@@ -74,12 +76,15 @@ def result_for(doc: dict, name: str) -> dict:
     raise KeyError(f"no test for {name} in {json.dumps(doc)[:500]}")
 
 
+def toc_files(root: Path) -> list[str]:
+    """The pages a course's ``_toc.yml`` lists (paths without suffix), the landing page first."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    return [toc["root"], *(c["file"] for part in toc["parts"] for c in part["chapters"])]
+
+
 def chapters_in_toc(root: Path) -> list[str]:
     """The chapter ids listed in a course's ``_toc.yml``, in order."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    return [
-        Path(c["file"]).name for part in toc["parts"] for c in part["chapters"] if "chapters/" in c["file"]
-    ]
+    return [Path(f).name for f in toc_files(root) if f.startswith("chapters/")]
 
 
 # -- the checks every chapter's test module makes ----------------------------------------------------
@@ -250,3 +255,14 @@ def wait_for_math(page) -> int:
         page.wait_for_function(f"document.querySelectorAll('mjx-container').length >= {formulas}")
         assert page.locator("mjx-merror").count() == 0, "MathJax reported an error in a formula"
     return formulas
+
+
+def grade_class(course: Path, *extra: str, wait: bool = True):
+    """``course``'s submitted/ graded by the instructor's command with two jobs: its output, or, with
+    ``wait=False``, the running process."""
+    cmd = grade_class_command(course / "submitted", "--jobs", "2", *extra)
+    if not wait:
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout

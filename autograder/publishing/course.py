@@ -5,6 +5,7 @@ as students would hand them in (some solution cells replaced, or a whole synthet
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
@@ -29,6 +30,12 @@ def copy_course(dest: Path) -> Path:
             shutil.copy(ROOT / name, dest / name)
     shutil.copytree(ROOT / "chapters", dest / "chapters", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     return dest
+
+
+def grade_class_command(submitted: Path, *options: str) -> list[str]:
+    """The instructor's command that grades every notebook under ``submitted``, without its progress
+    bar (run it from the course's root)."""
+    return [sys.executable, "-m", "autograder", "grade", str(submitted), "--no-progress", *options]
 
 
 def solution_cell(nb, name: str):

@@ -6,12 +6,10 @@ import csv
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 
 import pytest
-from helpers import ROOT, make_class
+from helpers import grade_class, make_class
 from nbgrader.api import Gradebook
 
 from autograder.conventions import COURSE_ID
@@ -22,38 +20,10 @@ CHAPTER = "01_convolution"
 MAX = sum(ex.points for ex in exercises.chapter(CHAPTER))
 
 
-def grade_class(course, *extra, wait=True):
-    cmd = [
-        sys.executable,
-        "-m",
-        "autograder",
-        "grade",
-        str(course / "submitted"),
-        "--jobs",
-        "2",
-        "--no-progress",
-        *extra,
-    ]
-    if not wait:
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
-
-
 def ledger(course) -> dict[str, tuple[float, str]]:
     with sqlite3.connect(course / "gradebook.db") as db:
         rows = db.execute("SELECT student, score, graded_at FROM autograder_results").fetchall()
     return {s: (score, at) for s, score, at in rows}
-
-
-@pytest.fixture(scope="session")
-def graded_class(tmp_path_factory):
-    """A class of 30, graded once from start to finish."""
-    course = tmp_path_factory.mktemp("class")
-    kinds = make_class(course / "submitted", 30)
-    out = grade_class(course)
-    return course, kinds, out
 
 
 def test_every_submission_is_recorded(graded_class):

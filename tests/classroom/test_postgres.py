@@ -8,12 +8,11 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, make_class
+from helpers import ROOT, grade_class_command, make_class
 from nbgrader.api import Gradebook
 
 from autograder.conventions import COURSE_ID
@@ -62,18 +61,7 @@ def postgres_url():
 
 def test_class_grades_land_in_postgres(postgres_url, tmp_path):
     kinds = make_class(tmp_path / "submitted", 7)
-    cmd = [
-        sys.executable,
-        "-m",
-        "autograder",
-        "grade",
-        str(tmp_path / "submitted"),
-        "--jobs",
-        "2",
-        "--no-progress",
-        "--db",
-        postgres_url,
-    ]
+    cmd = grade_class_command(tmp_path / "submitted", "--jobs", "2", "--db", postgres_url)
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "graded 7, unchanged 0, failed 0" in proc.stdout

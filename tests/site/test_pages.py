@@ -16,9 +16,8 @@ import re
 
 import nbformat
 import pytest
-import yaml
 from axe_playwright_python.sync_playwright import Axe
-from helpers import ROOT, scroll_through, secret_lines, site_pages, wait_for_math
+from helpers import ROOT, scroll_through, secret_lines, site_pages, toc_files, wait_for_math
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.slow
@@ -39,9 +38,7 @@ AFTER_RESIZE_MS = 600
 def book_pages() -> list[str]:
     """The pages the book should have, from ``_toc.yml``, and the ones Sphinx adds (known when tests are
     collected, before the site is built; a test checks that the built site has exactly these)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"], *(c["file"] for part in toc["parts"] for c in part["chapters"])]
-    return sorted([f"{f}.html" for f in files] + ["genindex.html", "index.html", "search.html"])
+    return sorted([f"{f}.html" for f in toc_files(ROOT)] + ["genindex.html", "index.html", "search.html"])
 
 
 PAGES = book_pages()
