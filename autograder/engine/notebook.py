@@ -11,6 +11,7 @@ cell that plots, loops forever or asks for input costs nothing.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 import threading
@@ -65,8 +66,10 @@ def _nbgrader(cell) -> dict:
 _PARSING = threading.Lock()
 
 
+@functools.lru_cache(maxsize=256)
 def parse(source: str) -> ast.Module:
-    """``ast.parse``, one thread at a time."""
+    """``ast.parse``, one thread at a time; a cell's tree is reused (:func:`extract` asks what a cell
+    defines, then for its definitions). Callers do not change the tree."""
     with _PARSING:
         return ast.parse(source)
 
