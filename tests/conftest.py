@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import copy_course, shared_by_workers, source_notebook
+from helpers import copy_course, shared_by_workers, shared_sibling, source_notebook
 
 from autograder.engine import sandbox
-from autograder.publishing import book, release
+from autograder.publishing import execute, release
 
 # Test workers, Jupyter kernels, Chromium and sandboxes share the cores: a BLAS or OpenMP thread per core
 # in each of them only adds threads waiting for a core. Every process the test workers start inherits it.
@@ -21,11 +21,12 @@ os.environ.update(sandbox.ONE_THREAD)
 @pytest.fixture(scope="session")
 def course(tmp_path_factory) -> Path:
     """A course directory with every chapter released by nbgrader (release/<id>/<id>.ipynb), released
-    once per test run for every test worker. Tests copy it before they change anything in it."""
+    once per test run for every test worker. Tests copy it before they change anything in it. The
+    chapters the release executes (for the numbers in their text) are cached for ``executed``."""
     with shared_by_workers(tmp_path_factory, "course") as path:
         if not (path / "released").exists():
             copy_course(path)
-            release.main(course=path)
+            release.main(course=path, cache=shared_sibling(path, "executed"))
             (path / "released").touch()
     return path
 
@@ -80,7 +81,7 @@ def executed(tmp_path_factory) -> dict:
     (once per test run: the site build reuses these executions)."""
     chapter_ids = release.available()
     with shared_by_workers(tmp_path_factory, "executed") as cache:
-        notebooks = book.execute([source_notebook(c) for c in chapter_ids], cache)
+        notebooks = execute.execute([source_notebook(c) for c in chapter_ids], cache)
     return dict(zip(chapter_ids, notebooks, strict=True))
 
 

@@ -43,6 +43,12 @@ def shared_by_workers(tmp_path_factory, name: str):
         yield shared / f"{name}-{run or 'serial'}"
 
 
+def shared_sibling(folder: Path, name: str) -> Path:
+    """The folder that the shared fixture ``name`` uses in this run, beside ``folder`` (another
+    shared fixture's): e.g. the executed notebooks' cache, which the release and the site reuse."""
+    return folder.with_name(f"{name}-{folder.name.split('-', 1)[1]}")
+
+
 def grade_file(path: Path, **options) -> dict:
     """Grade a notebook with the sandboxed grader (or, where bubblewrap cannot start and the run
     allows it, ``make test SANDBOX=optional``, in a plain subprocess); returns the results document."""

@@ -19,9 +19,7 @@ from scipy import signal
 
 import solutions
 from autograder.engine import exercises
-
-GLUE_MIME = "application/papermill.record/text/plain"
-GLUE_ROLE = r"\{glue(?::text)?\}`([\w-]+)(?::[^`]*)?`"
+from autograder.publishing.execute import GLUE_MIME, GLUE_ROLE
 
 
 def glued(nb) -> dict[str, object]:
@@ -115,7 +113,7 @@ def test_the_independent_computations_agree_with_the_issue():
 
 @pytest.mark.parametrize("chapter_id", [p.stem for p in SOURCES])
 def test_every_glued_reference_has_a_value(chapter_id, executed):
-    wanted = set(re.findall(GLUE_ROLE, markdown(chapter_id)))
+    wanted = {m.group(1) for m in GLUE_ROLE.finditer(markdown(chapter_id))}
     missing = wanted - set(glued(executed[chapter_id]))
     assert not missing, f"the text refers to numbers that no cell glues: {sorted(missing)}"
     for name, value in glued(executed[chapter_id]).items():

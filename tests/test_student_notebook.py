@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import re
 import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
 from helpers import SOURCES, source_notebook
+from hypothesis import given
+from hypothesis import strategies as st
+from myst_nb.core.variables import format_plain_text
 from nbclient import NotebookClient
 from traitlets.config import Config
 
 from autograder.engine import exercises
+from autograder.publishing import execute
 
 CHAPTER_IDS = [p.stem for p in SOURCES]
 COLLAPSED_TAGS = {"remove-cell", "hide-input"}  # the preamble, and figure-drawing code the site hides
@@ -108,3 +113,38 @@ def test_demos_run_with_the_model_answers(chapter_id, executed):
     for cell in filter(is_demo, executed[chapter_id].cells):
         assert "above to see" not in text_of(cell), cell.source[:300]
         assert not [o for o in cell.outputs if o.output_type == "error"], cell.source[:300]
+
+
+@given(
+    value=st.one_of(st.integers(-(10**9), 10**9), st.floats(-1e9, 1e9, allow_nan=False)),
+    spec=st.sampled_from(["", ",d", ".0f", ",.0f", ".1f", ".2f", ".1g", ".2g", ".3e", ".1%", "s"]),
+)
+def test_numbers_are_formatted_as_the_site_formats_them(value, spec):
+    """The oracle is myst-nb's own formatting of a glued value's text."""
+    if spec.endswith("d") and isinstance(value, float):
+        value = int(value)
+    text = repr(value)
+    assert execute.formatted(text, spec) == format_plain_text(text, spec)
+
+
+@pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
+def test_the_released_text_has_the_numbers_not_the_roles(chapter_id, course, executed):
+    """In Jupyter a glue role would show as ``{glue:text}`name```: the release writes the number in,
+    formatted by myst-nb as on the site."""
+    values = {
+        output.metadata.scrapbook.name: output.data[execute.GLUE_MIME]
+        for cell in executed[chapter_id].cells
+        for output in cell.get("outputs", [])
+        if "scrapbook" in output.get("metadata", {})
+    }
+
+    def as_on_the_site(match) -> str:
+        return format_plain_text(values[match.group(1)], match.group(2) or "")
+
+    source = [
+        c.source for c in nbformat.read(source_notebook(chapter_id), 4).cells if c.cell_type == "markdown"
+    ]
+    released = course / "release" / chapter_id / f"{chapter_id}.ipynb"
+    text = [c.source for c in nbformat.read(released, 4).cells if c.cell_type == "markdown"]
+    assert not [t for t in text if "{glue" in t]
+    assert text == [re.sub(r"\{glue(?::text)?\}`([\w-]+)(?::([^`]*))?`", as_on_the_site, t) for t in source]

@@ -4,28 +4,23 @@ The site must show what students get (stubs and visible tests) while its figures
 code. So each source notebook is executed with its model answers, then the student view is cut
 from it with nbgrader's own preprocessors (solutions become stubs, hidden tests disappear), graded
 cells are dropped, and a download link to the release notebook is added. Jupyter Book then renders
-this staged copy without executing anything. Executed notebooks are cached by content hash.
+this staged copy without executing anything (executed notebooks are cached: :mod:`.execute`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
-from traitlets.config import Config
 
 from autograder.conventions import CODE_STUB, nbgrader_env
-from autograder.engine import sandbox
 from autograder.engine.notebook import is_test_cell
 from autograder.publishing import ROOT, release
+from autograder.publishing.execute import execute
 
 BOOK_FILES = (
     "_config.yml",
@@ -42,43 +37,6 @@ BOOK_FILES = (
 
 def _nbgrader_meta(cell) -> dict:
     return cell.metadata.get("nbgrader", {})
-
-
-async def _execute(source: Path, cache_dir: Path, kernels: asyncio.Semaphore) -> nbformat.NotebookNode:
-    """The source notebook executed with its model answers (reused while the source is unchanged)."""
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
-    cached = cache_dir / f"{source.stem}-{digest[:16]}.ipynb"
-    if cached.exists():
-        return nbformat.read(cached, as_version=4)
-    nb = nbformat.read(source, as_version=4)
-    async with kernels:
-        with tempfile.TemporaryDirectory() as sockets:
-            # The kernel talks over local sockets, not TCP: nothing listens on a port, and ipykernel has
-            # no "running over TCP without encryption" warning to print.
-            local = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})
-            await NotebookClient(
-                nb,
-                timeout=600,
-                kernel_name="python3",
-                resources={"metadata": {"path": str(source.parent)}},
-                config=local,
-            ).async_execute(env={**os.environ, **sandbox.ONE_THREAD})  # one kernel per core
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    for old in cache_dir.glob(f"{source.stem}-*.ipynb"):
-        old.unlink()
-    nbformat.write(nb, cached)
-    return nb
-
-
-def execute(sources: list[Path], cache_dir: Path) -> list[nbformat.NotebookNode]:
-    """Each source notebook executed with its model answers, one kernel per core at a time: the work is
-    in the kernels, this process only waits on them (7 chapters on 2 cores: 41 s -> 24 s)."""
-
-    async def run_all():
-        kernels = asyncio.Semaphore(max(1, os.cpu_count() or 1))
-        return await asyncio.gather(*(_execute(source, cache_dir, kernels) for source in sources))
-
-    return asyncio.run(run_all())
 
 
 def student_view(nb: nbformat.NotebookNode, download: str) -> nbformat.NotebookNode:
@@ -163,8 +121,9 @@ def main(
     """
     output, course = Path(output).resolve(), Path(course).resolve()
     chapter_ids = release.available(course)
-    release.main(chapter_ids, course=course)
-    src = stage(output, chapter_ids, course, Path(cache) if cache else None)
+    cache = Path(cache) if cache else output / "executed"
+    release.main(chapter_ids, course=course, cache=cache)
+    src = stage(output, chapter_ids, course, cache)
     env = nbgrader_env()
     subprocess.run(
         [str(Path(sys.executable).parent / "jupyter-book"), "config", "sphinx", str(src)],

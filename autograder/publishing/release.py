@@ -5,6 +5,8 @@ clears outputs, locks the test cells and records the assignment in the gradebook
 ``alembic`` when it creates a gradebook, so the venv's ``bin/`` is put on ``PATH``. Starting nbgrader
 costs more than generating a notebook, so one child process generates every chapter that needs it
 (7 chapters, measured here: 3.1 s, against 13.9 s for one ``nbgrader generate_assignment`` per chapter).
+A number the chapter's text takes from a cell (a myst-nb ``glue`` role) is then written into the
+student's notebook, from the source notebook executed with its model answers (:mod:`.execute`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
+
 from autograder.conventions import nbgrader_env
 from autograder.engine import exercises
 from autograder.publishing import ROOT
+from autograder.publishing.execute import GLUE_ROLE, execute, fill_numbers, glued
 
 
 def nbgrader(*args: str, course: Path) -> subprocess.CompletedProcess:
@@ -33,12 +38,17 @@ def available(course: Path = ROOT) -> list[str]:
 
 
 def main(
-    chapter_ids: list[str] | None = None, *, course: str | Path = ROOT, force: bool = False
+    chapter_ids: list[str] | None = None,
+    *,
+    course: str | Path = ROOT,
+    force: bool = False,
+    cache: str | Path | None = None,
 ) -> list[Path]:
     """Release ``chapter_ids`` (default: every chapter) and return the student notebooks.
 
     A release newer than its source notebook and the nbgrader configuration is kept as it is, unless
-    ``force``."""
+    ``force``. Executed notebooks are kept in ``cache`` (default ``<course>/_build/executed``, where
+    the book keeps them)."""
     course = Path(course)
     written, stale = [], []
     for chapter_id in chapter_ids or available(course):
@@ -56,7 +66,25 @@ def main(
             raise RuntimeError(
                 f"`nbgrader generate_assignment` failed for {', '.join(stale)}:\n{proc.stdout}\n{proc.stderr}"
             )
+        _write_numbers(stale, course, Path(cache) if cache else course / "_build" / "executed")
     return written
+
+
+def _write_numbers(chapter_ids: list[str], course: Path, cache: Path) -> None:
+    """Replace the glue roles in the released notebooks' text by the numbers they stand for."""
+    released = {c: course / "release" / c / f"{c}.ipynb" for c in chapter_ids}
+    notebooks = {c: nbformat.read(path, as_version=4) for c, path in released.items()}
+    texts = {c: [cell for cell in nb.cells if cell.cell_type == "markdown"] for c, nb in notebooks.items()}
+    using = [c for c in chapter_ids if any(GLUE_ROLE.search(cell.source) for cell in texts[c])]
+    sources = [course / "chapters" / c / f"{c}.ipynb" for c in using]
+    for chapter_id, executed in zip(using, execute(sources, cache), strict=True):
+        values = glued(executed)
+        for cell in texts[chapter_id]:
+            try:
+                cell.source = fill_numbers(cell.source, values)
+            except KeyError as error:
+                raise RuntimeError(f"{chapter_id}: {error.args[0]}") from None
+        nbformat.write(notebooks[chapter_id], released[chapter_id])
 
 
 def _generate() -> None:

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from helpers import chapters_in_toc, secret_lines
 
-from autograder.publishing import book
+from autograder.publishing import execute
 
 pytestmark = pytest.mark.slow
 
@@ -96,12 +96,12 @@ def test_notebooks_run_one_kernel_per_core_cached_and_leave_nothing_open(tmp_pat
         path.parent.mkdir()
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code + f"  # {i}")]), path)
         sources.append(path)
-    executed = book.execute(sources, tmp_path / "cache")
+    executed = execute.execute(sources, tmp_path / "cache")
     lines = [nb.cells[0].outputs[0].text.split() for nb in executed]
     spans = [(float(start), float(end)) for start, end, _ in lines]
     assert len({pid for *_, pid in lines}) == 3, "one kernel per notebook"
     at_once = max(sum(s <= start < e for s, e in spans) for start, _ in spans)
     assert at_once == 2, spans  # two kernels side by side, never three
-    again = book.execute(sources, tmp_path / "cache")
+    again = execute.execute(sources, tmp_path / "cache")
     assert [nb.cells[0].outputs for nb in again] == [nb.cells[0].outputs for nb in executed], "from the cache"
     gc.collect()  # an event loop or socket left open would be reported now, and warnings are errors
