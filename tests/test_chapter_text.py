@@ -19,19 +19,13 @@ from scipy import signal
 
 import solutions
 from autograder.engine import exercises
-from autograder.publishing.execute import GLUE_MIME, GLUE_ROLE
+from autograder.publishing import execute
+from autograder.publishing.execute import GLUE_ROLE
 
 
 def glued(nb) -> dict[str, object]:
     """The values a notebook glued, read back from its outputs as the book reads them."""
-    values = {}
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                assert name not in values, f"{name} glued twice"
-                values[name] = ast.literal_eval(output["data"][GLUE_MIME])
-    return values
+    return {name: ast.literal_eval(text) for name, text in execute.glued(nb).items()}
 
 
 def markdown(chapter_id: str) -> str:

@@ -131,12 +131,7 @@ def test_numbers_are_formatted_as_the_site_formats_them(value, spec):
 def test_the_released_text_has_the_numbers_not_the_roles(chapter_id, course, executed):
     """In Jupyter a glue role would show as ``{glue:text}`name```: the release writes the number in,
     formatted by myst-nb as on the site."""
-    values = {
-        output.metadata.scrapbook.name: output.data[execute.GLUE_MIME]
-        for cell in executed[chapter_id].cells
-        for output in cell.get("outputs", [])
-        if "scrapbook" in output.get("metadata", {})
-    }
+    values = execute.glued(executed[chapter_id])
 
     def as_on_the_site(match) -> str:
         return format_plain_text(values[match.group(1)], match.group(2) or "")

@@ -64,12 +64,14 @@ def execute(sources: list[Path], cache_dir: Path) -> list[nbformat.NotebookNode]
 
 
 def glued(nb) -> dict[str, str]:
-    """name -> the text of each value an executed notebook glued."""
+    """name -> the text of each value an executed notebook glued (a name glued twice is an error)."""
     values = {}
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
             if name:
+                if name in values:
+                    raise ValueError(f"{name!r} is glued twice: which value the text means is unclear")
                 values[name] = output["data"][GLUE_MIME]
     return values
 
