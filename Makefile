@@ -40,7 +40,7 @@ test: $(BIN)/.oracles
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax chapters
 
 ## test-fast: the edit-test loop: every test not marked slow (no site build, no nbgrader round trip,
-## no whole classes, no notebook runs), no lint
+## no whole classes, no notebook runs, so no release: it runs the chapters that glue numbers), no lint
 test-fast: $(BIN)/.oracles
 	COURSE_SANDBOX=$(SANDBOX) $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow" tests
 

@@ -38,13 +38,14 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test that needs the chapters run (the ``executed`` fixture) is slow: ``make test-fast`` skips it.
+    """A test that needs the chapters run (the ``executed`` fixture, or ``course``, whose release runs the
+    chapters that glue numbers into their text) is slow: ``make test-fast`` skips it.
 
     Slow tests run first, so that no test worker waits on one of them at the end of the run; of those,
     one that needs the site comes first (its worker builds the site), and the others that need it come
     after the rest (the workers that reach them wait until the site is built)."""
     for item in items:
-        if "executed" in getattr(item, "fixturenames", ()):
+        if {"executed", "course"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
     def needs_site(item) -> bool:
