@@ -184,6 +184,19 @@ def test_release_regenerates_only_what_is_stale(course, tmp_path):
     assert released[second].stat().st_mtime_ns > before[second]
 
 
+def test_a_release_that_shows_a_glue_role_is_made_again(course, tmp_path):
+    """A release from before the numbers were written in is stale, however new the file is."""
+    course = shutil.copytree(course, tmp_path / "course")
+    chapter_id = "02_motivations"
+    released = course / "release" / chapter_id / f"{chapter_id}.ipynb"
+    nb = nbformat.read(released, as_version=4)
+    text = next(cell for cell in nb.cells if cell.cell_type == "markdown")
+    text.source += "\n\nSaving {glue:text}`sparsity_saving:,.0f` parameters."
+    nbformat.write(nb, released)
+    release.main([chapter_id], course=course)
+    assert "{glue" not in released.read_text()
+
+
 def test_a_broken_source_notebook_is_named_in_the_release_error(course, tmp_path):
     course = shutil.copytree(course, tmp_path / "course")  # released: only the broken one is redone
     broken = CHAPTER_IDS[-1]

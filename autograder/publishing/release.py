@@ -46,16 +46,21 @@ def main(
 ) -> list[Path]:
     """Release ``chapter_ids`` (default: every chapter) and return the student notebooks.
 
-    A release newer than its source notebook and the nbgrader configuration is kept as it is, unless
-    ``force``. Executed notebooks are kept in ``cache`` (default ``<course>/_build/executed``, where
-    the book keeps them)."""
+    A release newer than its source notebook and the nbgrader configuration, with its numbers written
+    in, is kept as it is, unless ``force``. Executed notebooks are kept in ``cache`` (default
+    ``<course>/_build/executed``, where the book keeps them)."""
     course = Path(course)
     written, stale = [], []
     for chapter_id in chapter_ids or available(course):
         source = course / "chapters" / chapter_id / f"{chapter_id}.ipynb"
         released = course / "release" / chapter_id / f"{chapter_id}.ipynb"
         newest_input = max(p.stat().st_mtime for p in (source, course / "nbgrader_config.py"))
-        if force or not released.exists() or released.stat().st_mtime < newest_input:
+        if (
+            force
+            or not released.exists()
+            or released.stat().st_mtime < newest_input
+            or GLUE_ROLE.search(released.read_text())  # released before numbers were written in
+        ):
             stale.append(chapter_id)
         written.append(released)
     if stale:
