@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import copy_course, shared_by_workers, shared_sibling, source_notebook
+from helpers import copy_course, shared_by_workers, shared_folder, source_notebook
 
 from autograder.engine import sandbox
 from autograder.publishing import execute, release
@@ -26,7 +26,7 @@ def course(tmp_path_factory) -> Path:
     with shared_by_workers(tmp_path_factory, "course") as path:
         if not (path / "released").exists():
             copy_course(path)
-            release.main(course=path, cache=shared_sibling(path, "executed"))
+            release.main(course=path, cache=shared_folder(tmp_path_factory, "executed"))
             (path / "released").touch()
     return path
 

@@ -32,21 +32,22 @@ from autograder.publishing.course import (  # noqa: F401 - the tests' notebook f
 SOURCES = sorted((ROOT / "chapters").glob("*/*.ipynb"))
 
 
-@contextlib.contextmanager
-def shared_by_workers(tmp_path_factory, name: str):
-    """A folder shared by every test worker of this run, held under a lock: the first worker to take
-    it does the work (e.g. executes the chapters), the others wait and reuse what it left."""
+def shared_folder(tmp_path_factory, name: str) -> Path:
+    """The folder named ``name`` that every test worker of this run sees (e.g. the executed chapters'
+    cache, which the release, ``executed`` and the site share)."""
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # set, and the same, in every worker of one run
     shared = tmp_path_factory.getbasetemp().parent if run else tmp_path_factory.getbasetemp()
-    with open(shared / "shared.lock", "w") as lock:
+    return shared / f"{name}-{run or 'serial'}"
+
+
+@contextlib.contextmanager
+def shared_by_workers(tmp_path_factory, name: str):
+    """:func:`shared_folder`, held under a lock: the first worker to take it does the work (e.g.
+    executes the chapters), the others wait and reuse what it left."""
+    folder = shared_folder(tmp_path_factory, name)
+    with open(folder.parent / "shared.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        yield shared / f"{name}-{run or 'serial'}"
-
-
-def shared_sibling(folder: Path, name: str) -> Path:
-    """The folder that the shared fixture ``name`` uses in this run, beside ``folder`` (another
-    shared fixture's): e.g. the executed notebooks' cache, which the release and the site reuse."""
-    return folder.with_name(f"{name}-{folder.name.split('-', 1)[1]}")
+        yield folder
 
 
 def grade_file(path: Path, **options) -> dict:

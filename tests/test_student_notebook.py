@@ -17,8 +17,6 @@ from pathlib import Path
 import nbformat
 import pytest
 from helpers import SOURCES, source_notebook
-from hypothesis import given
-from hypothesis import strategies as st
 from myst_nb.core.variables import format_plain_text
 from nbclient import NotebookClient
 from traitlets.config import Config
@@ -113,18 +111,6 @@ def test_demos_run_with_the_model_answers(chapter_id, executed):
     for cell in filter(is_demo, executed[chapter_id].cells):
         assert "above to see" not in text_of(cell), cell.source[:300]
         assert not [o for o in cell.outputs if o.output_type == "error"], cell.source[:300]
-
-
-@given(
-    value=st.one_of(st.integers(-(10**9), 10**9), st.floats(-1e9, 1e9, allow_nan=False)),
-    spec=st.sampled_from(["", ",d", ".0f", ",.0f", ".1f", ".2f", ".1g", ".2g", ".3e", ".1%", "s"]),
-)
-def test_numbers_are_formatted_as_the_site_formats_them(value, spec):
-    """The oracle is myst-nb's own formatting of a glued value's text."""
-    if spec.endswith("d") and isinstance(value, float):
-        value = int(value)
-    text = repr(value)
-    assert execute.formatted(text, spec) == format_plain_text(text, spec)
 
 
 @pytest.mark.parametrize("chapter_id", CHAPTER_IDS)

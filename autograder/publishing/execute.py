@@ -8,7 +8,6 @@ number written in, formatted as myst-nb formats it. Executed notebooks are cache
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import hashlib
 import os
@@ -76,32 +75,15 @@ def glued(nb) -> dict[str, str]:
     return values
 
 
-def formatted(text: str, spec: str) -> str:
-    """A glued value as the site shows it: myst-nb reads the text as a Python literal and formats it
-    with the role's format spec (by default as it is)."""
-    try:
-        value = ast.literal_eval(text)
-    except (SyntaxError, ValueError):
-        value = text
-    if not spec:
-        return str(value)
-    kind = spec[-1]
-    if kind in "bcdoxX":
-        value = int(value)
-    elif kind in "eEfFgGn%":
-        value = float(value)
-    elif kind == "s":
-        value = str(value)
-    return format(value, spec)
-
-
 def fill_numbers(markdown: str, values: dict[str, str]) -> str:
-    """``markdown`` with every glue role replaced by its number; a name nothing glued is an error."""
+    """``markdown`` with every glue role replaced by its number, formatted by myst-nb's own function (as
+    the site shows it); a name nothing glued is an error."""
+    from myst_nb.core.variables import format_plain_text  # the book's renderer: imported only here
 
     def number(match: re.Match) -> str:
         name, spec = match.group(1), match.group(2) or ""
         if name not in values:
             raise KeyError(f"the text uses {{glue:text}}`{name}` but no cell glues {name!r}")
-        return formatted(values[name], spec)
+        return format_plain_text(values[name], spec)
 
     return GLUE_ROLE.sub(number, markdown)

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from helpers import INSTALL, Visit, copy_course, launch, shared_by_workers, shared_sibling
+from helpers import INSTALL, Visit, copy_course, launch, shared_by_workers, shared_folder
 
 from autograder.publishing import book
 
@@ -23,7 +23,7 @@ def site(tmp_path_factory) -> tuple[Path, Path]:
         html = root / "_build" / "html"
         if not (root / "built").exists():
             course = copy_course(root)
-            cache = shared_sibling(root, "executed")  # the `executed` fixture's
+            cache = shared_folder(tmp_path_factory, "executed")  # the `executed` fixture's
             html = book.main(output=course / "_build", course=course, cache=cache)
             (root / "built").touch()
     return root, html
