@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--db", required=True, help="SQLAlchemy URL of the gradebook")
     e.add_argument("--csv", help="where to write the CSV (default: grades.csv)")
     e.add_argument("--feedback", help="also rewrite the HTML feedback into this folder")
+    e.add_argument(
+        "--submitted",
+        help="nbgrader's submitted/ folder, whose timestamp and secret files the feedback needs for "
+        "`nbgrader release_feedback` (default: submitted/ beside the feedback folder)",
+    )
     e.add_argument("--canvas", help="also write a Canvas gradebook-import CSV here (needs --roster)")
     e.add_argument(
         "--roster", help="roster CSV with Canvas's student columns, e.g. Canvas's gradebook export"
@@ -137,6 +142,13 @@ def _run(args: argparse.Namespace) -> int:
             print(f"late penalties updated for {len(summary.repenalised)} unchanged submissions")
         for item, reason in summary.failed:
             print(f"  could not record {item.student}/{item.chapter}: {reason}")
+        if summary.unreleasable:
+            print(
+                f"feedback in {args.feedback or Path(args.path).resolve().parent / 'feedback'}; "
+                f"`nbgrader release_feedback` cannot hand back {len(summary.unreleasable)} of the pages "
+                "(their submissions have no timestamp.txt and submission_secret.txt: they were not "
+                "collected with `nbgrader collect`)"
+            )
     elif args.verb == "grade":
         from autograder.engine import grade
 
@@ -148,7 +160,7 @@ def _run(args: argparse.Namespace) -> int:
     elif args.verb == "export":
         from autograder.classroom import export, lms
 
-        options = _given(args, "feedback", "canvas", "roster", "match", "plain", csv="csv_path")
+        options = _given(args, "feedback", "canvas", "roster", "match", "plain", "submitted", csv="csv_path")
         try:
             rows = export.main(db=args.db, **options)
         except lms.RosterError as exc:

@@ -6,7 +6,8 @@ graded in parallel, each in its own sandbox, in local processes or on the worker
 gradebook stay here. Results are recorded one submission at a time as they arrive (gradebook and
 ledger in one transaction, then the student's HTML feedback), so an interrupted run loses nothing
 and a re-run grades only what is new or changed. Late penalties (:mod:`autograder.classroom.late`)
-are applied as each grade is recorded. ``grades.csv`` is rewritten from the gradebook at the end.
+are applied as each grade is recorded. ``grades.csv`` and the feedback pages are rewritten from the
+gradebook at the end, the pages where ``nbgrader release_feedback`` hands them back to students.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ class Summary:
     failed: list[tuple[Item, str]] = field(default_factory=list)
     repenalised: list[Item] = field(default_factory=list)  # unchanged, but their lateness changed
     csv: Path | None = None
+    # (student, chapter) whose feedback nbgrader's release_feedback cannot hand back: the submission
+    # has no timestamp.txt or submission_secret.txt (it did not come through nbgrader's exchange)
+    unreleasable: list[tuple[str, str]] = field(default_factory=list)
 
 
 def discover(submitted: Path) -> list[Item]:
@@ -47,9 +51,7 @@ def discover(submitted: Path) -> list[Item]:
         for chapter_dir in sorted(
             p for p in student_dir.iterdir() if p.is_dir() and p.name in exercises.CHAPTERS
         ):
-            expected = chapter_dir / f"{chapter_dir.name}.ipynb"
-            found = sorted(chapter_dir.glob("*.ipynb"))
-            notebook = expected if expected.exists() or not found else found[0]
+            notebook = export.graded_notebook(chapter_dir, chapter_dir.name)
             items.append(Item(student_dir.name, chapter_dir.name, notebook))
     return items
 
@@ -181,6 +183,8 @@ def main(
         bar.close()
         rows = book.rows()
     for row in rows:
-        export.write_feedback(row, feedback)
+        page = export.write_feedback(row, feedback, submitted / row.student / row.chapter)
+        if not export.releasable(page):
+            summary.unreleasable.append((row.student, row.chapter))
     summary.csv = export.write_csv(rows, csv_path)
     return summary

@@ -3,12 +3,20 @@
 Both are derived from the grading ledger, so they can be rewritten at any time
 (``python -m autograder export``) and never hold anything but scores and feedback text: no hidden
 test code and no reference code.
+
+The feedback is written where nbgrader's own ``generate_feedback`` writes it, so that nbgrader hands
+it back: ``feedback/<student>/<chapter>/<notebook>.html``, named after the submitted notebook, beside
+copies of the submission's ``timestamp.txt`` and ``submission_secret.txt``. ``nbgrader
+release_feedback <chapter>`` reads those two files and publishes each page to the exchange as
+``md5(secret + notebook name).html``; the student's ``nbgrader fetch_feedback <chapter>`` computes the
+same name from its own copy of the secret and fetches the page.
 """
 
 from __future__ import annotations
 
 import csv
 import html
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,13 +93,17 @@ def write_csv(rows: list[Row], path: Path) -> Path:
 
 def _verdicts(row: Row) -> str:
     """For each exercise that lost points: its verdict (the first line of its feedback: why it could
-    not run, or how many cases passed) and the mistake diagnosed, if any."""
+    not run, or how many cases passed), its first failing case (its label and id) and the mistake
+    diagnosed, if any, and the ids of all its failing cases."""
     lines = []
     for test in row.results["tests"]:
         if test["score"] < test["max_score"]:
             feedback = test["output"].splitlines()
-            lines += feedback[:1] + [line for line in feedback if line.startswith("Diagnosis: ")]
+            lines += feedback[:1] + [line for line in feedback if line.startswith(VERDICT_LINES)]
     return "\n".join(lines)
+
+
+VERDICT_LINES = ("First failure, case ", "Diagnosis: ", "Failing cases ")
 
 
 PAGE = """<!DOCTYPE html>
@@ -142,12 +154,40 @@ def feedback_html(row: Row) -> str:
     )
 
 
-def write_feedback(row: Row, root: Path) -> Path:
-    """``root/<student>/<chapter>/<chapter>.html``, nbgrader's feedback layout."""
-    path = root / row.student / row.chapter / f"{row.chapter}.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
+# What nbgrader's release_feedback reads beside each feedback page (nbgrader's exchange writes both
+# into every submission; nbgrader's generate_feedback copies them from the submission, as we do).
+RELEASE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def graded_notebook(folder: Path, chapter: str) -> Path:
+    """The notebook graded in the submission folder ``submitted/<student>/<chapter>``: ``<chapter>.ipynb``,
+    else the first other notebook there by name (e.g. a renamed copy)."""
+    expected = folder / f"{chapter}.ipynb"
+    found = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+    return expected if expected.exists() or not found else found[0]
+
+
+def write_feedback(row: Row, root: Path, submission: Path | None = None) -> Path:
+    """``root/<student>/<chapter>/<notebook>.html``, nbgrader's feedback layout. With ``submission``
+    (the folder ``submitted/<student>/<chapter>``), the page is named after the notebook that was
+    graded there and the submission's ``timestamp.txt`` and ``submission_secret.txt`` are copied
+    beside it, which is what ``nbgrader release_feedback`` needs to hand it back."""
+    folder = root / row.student / row.chapter
+    name = graded_notebook(submission, row.chapter).stem if submission is not None else row.chapter
+    path = folder / f"{name}.html"
+    folder.mkdir(parents=True, exist_ok=True)
     path.write_text(feedback_html(row))
+    for file in RELEASE_FILES if submission is not None else ():
+        if (submission / file).is_file():
+            shutil.copyfile(submission / file, folder / file)
     return path
+
+
+def releasable(page: Path) -> bool:
+    """Whether ``nbgrader release_feedback`` can hand back the feedback page ``page``: it needs the
+    submission's secret and timestamp beside it (submissions collected by ``nbgrader collect`` have
+    them; a notebook copied into ``submitted/`` by hand does not)."""
+    return all((page.parent / file).is_file() for file in RELEASE_FILES)
 
 
 def main(
@@ -159,10 +199,14 @@ def main(
     roster: str | Path | None = None,
     match: str = "SIS Login ID",
     plain: str | Path | None = None,
+    submitted: str | Path | None = None,
 ) -> list[Row]:
     """Rewrite the CSV (and, if asked, every feedback page) from the gradebook at ``db``; with
     ``canvas`` and ``roster``, a Canvas gradebook-import CSV (students matched on the roster's
-    ``match`` column); with ``plain``, one row per student (see :mod:`autograder.classroom.lms`)."""
+    ``match`` column); with ``plain``, one row per student (see :mod:`autograder.classroom.lms`).
+    Feedback pages are named and accompanied as nbgrader's ``release_feedback`` needs (see
+    :func:`write_feedback`) from the submissions in ``submitted`` (default: ``submitted/`` beside the
+    feedback folder, if there is one)."""
     from autograder.classroom import lms
 
     if canvas is not None and roster is None:
@@ -179,6 +223,10 @@ def main(
     if plain is not None:
         lms.write_plain(rows, Path(plain))
     if feedback is not None:
+        feedback = Path(feedback)
+        if submitted is None and (feedback.resolve().parent / "submitted").is_dir():
+            submitted = feedback.resolve().parent / "submitted"
         for row in rows:
-            write_feedback(row, Path(feedback))
+            folder = Path(submitted) / row.student / row.chapter if submitted is not None else None
+            write_feedback(row, feedback, folder)
     return rows

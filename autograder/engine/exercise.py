@@ -59,11 +59,35 @@ class Exercise:
         rng = np.random.default_rng(zlib.crc32(self.name.encode()))
         return list(self.make_cases(rng))
 
+    def case_id(self, index: int) -> str:
+        """The id of the case at ``index`` (0-based) of :meth:`cases`: ``correlate2d#7`` is the seventh.
+        Cases are seeded, so the id names the same inputs on every run and every machine, for as long
+        as the exercise's cases stay as they are (the grader's digest changes when they do)."""
+        return f"{self.name}#{index + 1}"
+
+    def call(self, args: Sequence[str]) -> str:
+        """The call the grader makes for one case, as code, given the case's arguments as code: what a
+        student pastes into the notebook to run their own function on that case."""
+        form = CALLS[self.driver]
+        if form is None:
+            return f"{self.name}({', '.join(args)})"
+        return form.format(*args, name=self.name, uses=self.uses)
+
     @property
     def functions(self) -> tuple[str, ...]:
         """Names of the student functions a case calls (the exercise itself first)."""
         return (self.name, *self.uses)
 
+
+# How each of the runner's drivers (``autograder.engine.runner.DRIVERS``) calls the student's functions
+# on a case, written as the code a student would type; None: ``name(*args)``. ``{0}``, ``{1}``... are
+# the case's arguments, ``{uses[0]}`` the first function the exercise ``uses``.
+CALLS: dict[str, str | None] = {
+    "call": None,
+    # the backward pass gets the cache of the student's own forward pass on (x, kernel_size, stride)
+    "maxpool_backward": "{name}({3}, {uses[0]}({0}, {1}, {2})[1])",
+    "conv_backward": None,  # conv2d_backward(dout, x, weight, stride, padding)
+}
 
 GRADED_SUFFIX = "_graded"
 

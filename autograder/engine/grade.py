@@ -166,7 +166,7 @@ def _document(results: list[ExerciseResult], message: str, start: float) -> dict
             "max_score": r.max_points,
             "output": r.feedback(),
             "visibility": "visible",
-            "extra_data": {"exercise": r.name},
+            "extra_data": {"exercise": r.name, "failed_cases": r.failed},
         }
         for r in results
     ]

@@ -2,8 +2,11 @@
 
 The judge only ever sees plain data (numbers, tuples, plain ndarrays) produced by
 :mod:`autograder.runner`; nothing a student defines runs here. Checks go type, then shape, then
-values, and the first failing case is explained: its input, expected vs got, and, when the wrong
-output matches a known mistake, that mistake's name and a hint.
+values, and the first failing case is explained: its input, expected vs got, when the wrong output
+matches a known mistake that mistake's name and a hint, and a line of code that calls the student's
+function on that case's inputs. Every case has an id (``correlate2d#7``, see
+:meth:`autograder.engine.exercise.Exercise.case_id`) that the feedback shows for each failing case, so
+that a student or a regrade request can name it.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ FLOAT_FOR_INT = Mistake(
     lambda *args: None,
 )
 
+REPRODUCE = "To run your function on this case, paste this line into a cell of your notebook:"
+FAILED_CASES = "Failing cases (name them in a regrade request):"
 PRINTED_LINES = 10  # lines of a student's own prints shown in the feedback
 DESCRIBED = 80  # characters of an unexpected value shown in a "wrong kind" message
 GRADIENT_RTOL = 1e-4  # centred differences in float64 with a step of 1e-3 on a piecewise linear loss
@@ -81,6 +86,8 @@ class CaseFailure:
     expected: object = None
     got: object = None
     mistake: Mistake | None = None
+    case_id: str = ""  # set by judge_exercise, which knows the case's position
+    reproduce: str = ""  # the call of the student's function on this case, as code
 
 
 @dataclass
@@ -94,6 +101,7 @@ class ExerciseResult:
     problem: str | None = None  # why the exercise could not be run at all
     output: str = ""
     arg_names: tuple = ()
+    failed: list[str] = field(default_factory=list)  # the id of every failing case, in order
 
     @property
     def score(self) -> float:
@@ -112,13 +120,16 @@ class ExerciseResult:
         else:
             f = self.failure
             lines.append(f"{self.name}: {self.passed}/{self.total} cases passed ({points}).")
-            lines.append(f'First failure, case "{f.case.label}":')
+            named = f" (case id {f.case_id})" if f.case_id else ""
+            lines.append(f'First failure, case "{f.case.label}"{named}:')
             for arg_name, value in zip(_names(self.arg_names, f.case.args), f.case.args, strict=True):
                 lines.append(_indent(f"{arg_name} = {describe(value)}"))
             lines.append(_indent(f.problem))
             if f.expected is not None or f.got is not None:
                 lines.append(_indent(f"expected: {describe(f.expected)}"))
                 lines.append(_indent(f"got:      {describe(f.got)}"))
+            if f.reproduce:
+                lines.append(f"{REPRODUCE}\n{f.reproduce}")
             if f.mistake is not None:
                 lines.append(f"Diagnosis: {f.mistake.name}.")
                 lines.append(f"Hint: {f.mistake.hint}")
@@ -127,6 +138,8 @@ class ExerciseResult:
                 lines.append(
                     "Also seen in other cases: " + ", ".join(f"{k} ({v}x)" for k, v in others.items())
                 )
+            if self.failed:
+                lines.append(f"{FAILED_CASES} {', '.join(self.failed)}.")
         if self.output.strip():
             lines.append("Your function printed (first lines):")
             lines.append(_indent("\n".join(self.output.strip().splitlines()[:PRINTED_LINES])))
@@ -165,6 +178,76 @@ def describe(value) -> str:
     if isinstance(value, np.generic):
         return f"{value!r} (numpy {type(value).__name__})"
     return repr(value)
+
+
+# -- reproducing a case ---------------------------------------------------------------------------
+
+SPELLED_OUT = 40  # an array of more numbers is written as one flat list and a reshape
+
+
+def as_code(value) -> str:
+    """Python source that evaluates (with numpy imported as ``np``) to exactly ``value``: the same
+    types, shapes, dtypes and every bit of every float. Arrays show all their values, never a summary
+    or the seed of a generator: a case's arrays are drawn one after another from one generator (and
+    rounded), so only the whole case generator, grader code, could rebuild them from a seed.
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return repr(value)
+    if isinstance(value, float):
+        return _float_code(value)
+    if isinstance(value, np.ndarray):
+        return _array_code(value)
+    if isinstance(value, np.bool_):
+        return f"np.bool_({bool(value)})"
+    if isinstance(value, np.integer):
+        return f"np.{value.dtype.name}({int(value)})"
+    if isinstance(value, np.floating):
+        return f"np.{value.dtype.name}({_float_code(float(value))})"
+    if isinstance(value, tuple):
+        items = [as_code(v) for v in value]
+        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+    if isinstance(value, list):
+        return f"[{', '.join(as_code(v) for v in value)}]"
+    raise TypeError(f"no code can be written for a case argument of type {type(value).__name__}")
+
+
+def _float_code(x: float) -> str:
+    if np.isnan(x):
+        return "np.nan"
+    if np.isinf(x):
+        return "np.inf" if x > 0 else "-np.inf"
+    return repr(x)  # the shortest text that reads back as the same float
+
+
+def _array_code(a: np.ndarray) -> str:
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"no code can be written for an array of dtype {a.dtype}")
+    # numpy's default for a nested list of Python floats (ints, bools) is float64 (int64, bool)
+    default = {"f": "float64", "i": "int64", "b": "bool", "u": None}[a.dtype.kind]
+    dtype = "" if a.dtype.name == default else f", dtype=np.{a.dtype.name}"
+    if a.size == 0:
+        return f"np.zeros({as_code(a.shape)}{dtype})"
+    if a.dtype.kind == "f":
+        cast = _float_code
+    elif a.dtype.kind == "b":
+        cast = lambda v: repr(bool(v))  # noqa: E731
+    else:
+        cast = lambda v: repr(int(v))  # noqa: E731
+    if a.size > SPELLED_OUT:
+        flat = ", ".join(cast(v) for v in a.ravel().tolist())
+        return f"np.array([{flat}]{dtype}).reshape{as_code(a.shape)}"
+    return f"np.array({_nested(a, cast)}{dtype})"
+
+
+def _nested(a: np.ndarray, cast) -> str:
+    if a.ndim == 0:
+        return cast(a.item())
+    return "[" + ", ".join(_nested(row, cast) for row in a) + "]"
+
+
+def reproduce(exercise: Exercise, case: Case) -> str:
+    """One line of code that calls the student's function on ``case``'s inputs as the grader does."""
+    return exercise.call([as_code(arg) for arg in case.args])
 
 
 # -- comparison -----------------------------------------------------------------------------------
@@ -377,13 +460,16 @@ def judge_exercise(
             "The grading process sent back malformed results (did the submission tamper with it?)."
         )
         return result
-    for case, record in zip(cases, records, strict=True):
+    for index, (case, record) in enumerate(zip(cases, records, strict=True)):
         failure = judge_case(exercise, case, record)
         if failure is None:
             result.passed += 1
             continue
+        failure.case_id = exercise.case_id(index)
+        result.failed.append(failure.case_id)
         if failure.mistake is not None:
             result.diagnoses[failure.mistake.name] = result.diagnoses.get(failure.mistake.name, 0) + 1
         if result.failure is None:
+            failure.reproduce = reproduce(exercise, case)
             result.failure = failure
     return result
