@@ -41,6 +41,25 @@ def test_export_rewrites_the_csv_and_feedback_from_a_gradebook(tmp_path):
     assert csv.read_text().splitlines()[0].startswith("student,chapter,score,max_score")
 
 
+def test_export_passes_the_submitted_folder_on(monkeypatch, tmp_path):
+    from autograder.classroom import export
+
+    calls = []
+    monkeypatch.setattr(export, "main", lambda **k: calls.append(k) or [])
+    argv = ["export", "--db", "sqlite://", "--csv", "g.csv", "--feedback", "fb", "--submitted", "sub"]
+    assert cli.main(argv) == 0
+    assert calls == [{"db": "sqlite://", "csv_path": "g.csv", "feedback": "fb", "submitted": "sub"}]
+
+
+def test_class_grading_says_which_feedback_nbgrader_cannot_hand_back(monkeypatch, tmp_path, capsys):
+    summary = batch.Summary(csv=tmp_path / "grades.csv", unreleasable=[("ada", "01_convolution")])
+    monkeypatch.setattr(batch, "main", lambda *a, **k: summary)
+    assert cli.main(["grade", str(tmp_path), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "`nbgrader release_feedback` cannot hand back 1 of the pages" in out
+    assert "not collected with `nbgrader collect`" in out
+
+
 @pytest.mark.parametrize(
     ("argv", "module", "expected"),
     [

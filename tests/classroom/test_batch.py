@@ -29,6 +29,8 @@ def ledger(course) -> dict[str, tuple[float, str]]:
 def test_every_submission_is_recorded(graded_class):
     course, kinds, out = graded_class
     assert "graded 30, unchanged 0, failed 0" in out
+    # make_class writes notebooks only, not what nbgrader's exchange adds (timestamp, secret)
+    assert "`nbgrader release_feedback` cannot hand back 30 of the pages" in out
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=COURSE_ID) as gb:
         scores = {s: gb.find_submission(CHAPTER, s).score for s in kinds}
     assert scores == {s: score for s, (score, _) in ledger(course).items()}
@@ -52,6 +54,11 @@ def test_csv_has_a_row_per_submission_and_a_column_per_exercise(graded_class):
         assert float(row["score"]) == pytest.approx(sum(float(row[n]) for n in names))
         lost = float(row["score"]) < float(row["max_score"])
         assert bool(row["feedback"]) == lost, row  # every lost point is explained, nothing else
+    flipped = next(r for r in rows if kinds[r["student"]] == "flipped")
+    assert "(case id correlate2d#1)" in flipped["feedback"]
+    assert (
+        "Failing cases (name them in a regrade request): correlate2d#1, correlate2d#2" in flipped["feedback"]
+    )
 
 
 def test_feedback_pages_explain_and_hide_the_reference(graded_class):
@@ -59,6 +66,8 @@ def test_feedback_pages_explain_and_hide_the_reference(graded_class):
     flipped = next(s for s, k in kinds.items() if k == "flipped")
     page = (course / "feedback" / flipped / CHAPTER / f"{CHAPTER}.html").read_text()
     assert "Diagnosis: kernel flipped" in page and "<h2" in page
+    assert "(case id correlate2d#1)" in page
+    assert "\ncorrelate2d(np.array([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]), " in page
     for student in kinds:
         text = (course / "feedback" / student / CHAPTER / f"{CHAPTER}.html").read_text()
         assert "BEGIN HIDDEN TESTS" not in text and "import solutions" not in text and "check(" not in text
