@@ -58,6 +58,13 @@ LINK_DEFINITION = re.compile(r"^(?P<head>[ \t]{0,3}\[[^\]]+\]:[ \t]*)(?P<target>
 ROLE_LEFT = re.compile(r"\{[A-Za-z][\w:.+-]*\}`")
 
 
+def term_id(term: str) -> str:
+    """The anchor Sphinx gives a glossary term on its page (case kept: ``term-Average-pooling``)."""
+    from sphinx.util.nodes import _make_id  # what Sphinx's glossary calls for the id
+
+    return _make_id(f"term-{term}")
+
+
 class MystError(ValueError):
     """Markup the conversion does not know (or a reference it cannot resolve)."""
 
@@ -347,7 +354,7 @@ class _Converter:
         if name == "term":
             if target not in self.site.terms:
                 raise MystError(f"{markup}: the glossary has no term {target!r}")
-            return f"[{text}]({self.site.page('glossary', 'term-' + make_id(target))})"
+            return f"[{text}]({self.site.page('glossary', term_id(target))})"
         if name == "math":
             return f"${body}$"
         if name in ("sub", "sup", "kbd"):
@@ -393,20 +400,24 @@ def to_jupyter(markdown: str, site: Site, chapter_id: str) -> str:
 
 
 def leftover(markdown: str) -> list[str]:
-    """The MyST markup in ``markdown``, outside code blocks and code spans: roles, directives, options of
-    a directive and labels (what a released notebook must not show)."""
+    """The MyST markup in ``markdown``, outside code blocks and code spans: roles, directives (and what
+    is inside them), options of a directive and labels (what a released notebook must not show)."""
     found, lines, i = [], markdown.split("\n"), 0
-    prose = []
+    prose, closes = [], set()
     while i < len(lines):
         fence = FENCE.match(lines[i])
-        if fence and fence["info"].strip().startswith("{"):
-            found.append(lines[i].strip())
-        if fence and fence["fence"][0] != ":" or fence and fence["info"].strip().startswith("{"):
-            i = _closing(lines, i + 1, fence["fence"]) + 1
+        if i in closes:
+            pass  # the end of a directive
+        elif fence and fence["info"].strip().startswith("{"):
+            found.append(lines[i].strip())  # a directive: its body is looked at too
+            closes.add(_closing(lines, i + 1, fence["fence"]))
+        elif fence and fence["fence"][0] != ":":
+            i = _closing(lines, i + 1, fence["fence"]) + 1  # a code block
             continue
-        if LABEL.match(lines[i]) or OPTION.match(lines[i]):
+        elif LABEL.match(lines[i]) or OPTION.match(lines[i]):
             found.append(lines[i].strip())
-        prose.append(lines[i])
+        else:
+            prose.append(lines[i])
         i += 1
     for match in INLINE.finditer("\n".join(prose)):
         if match["role"]:

@@ -94,20 +94,26 @@ def _finish(chapter_ids: list[str], course: Path, cache: Path) -> None:
     runs = execute(sources, cache, released=list(released.values()))
     with_answers = dict(zip(chapter_ids, runs[: len(chapter_ids)], strict=True))
     for chapter_id, ran in zip(chapter_ids, runs[len(chapter_ids) :], strict=True):
-        nb, values = notebooks[chapter_id], glued(with_answers[chapter_id])
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "markdown":
-                continue
-            where = f"{chapter_id}, cell {index} ({cell.get('id', 'no id')})"
-            try:
-                cell.source = fill_numbers(cell.source, values)
-                cell.source = jupyter.to_jupyter(cell.source, site, chapter_id)
-            except KeyError as error:
-                raise RuntimeError(f"{where}: {error.args[0]}") from None
-            except jupyter.MystError as error:
-                raise RuntimeError(f"{where}: {error}") from None
+        nb = notebooks[chapter_id]
+        write_text(nb, chapter_id, site, glued(with_answers[chapter_id]))
         outputs.ship(nb, ran, with_answers[chapter_id], site.page(f"chapters/{chapter_id}/{chapter_id}"))
         nbformat.write(nb, released[chapter_id])
+
+
+def write_text(nb, chapter_id: str, site: jupyter.Site, values: dict[str, str]) -> None:
+    """The markdown cells of the released notebook ``nb`` with the glued ``values`` written in and MyST
+    turned into markdown Jupyter renders; markup that cannot be converted is an error naming the
+    chapter, the cell and the markup."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        where = f"{chapter_id}, cell {index} (id {cell.get('id', '?')})"
+        try:
+            cell.source = jupyter.to_jupyter(fill_numbers(cell.source, values), site, chapter_id)
+        except KeyError as error:
+            raise RuntimeError(f"{where}: {error.args[0]}") from None
+        except jupyter.MystError as error:
+            raise RuntimeError(f"{where}: {error}") from None
 
 
 def _generate() -> None:
