@@ -10,11 +10,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from helpers import ROOT, SOURCES, secret_lines, source_notebook
 
 from autograder.engine import exercises
 from autograder.engine.exercise import exercise_name, grade_id
-from autograder.publishing import release
+from autograder.publishing import jupyter, release
 
 CHAPTER_IDS = [p.stem for p in SOURCES]
 
@@ -204,3 +205,25 @@ def test_a_broken_source_notebook_is_named_in_the_release_error(course, tmp_path
     with pytest.raises(RuntimeError, match=broken) as info:
         release.main([CHAPTER_IDS[0], broken], course=course)
     assert "Notebook does not appear to be JSON" in str(info.value)
+
+
+def test_the_published_address_is_the_repositorys_pages_site():
+    """The student notebooks link to ``html.baseurl``: the GitHub Pages site of ``repository.url``, where
+    the course's workflow publishes the book."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    owner, name = re.fullmatch(
+        r"https://github\.com/([^/]+)/([^/]+?)/?", config["repository"]["url"]
+    ).groups()
+    assert config["html"]["baseurl"] == f"https://{owner.lower()}.github.io/{name}/"
+    assert jupyter.baseurl(ROOT) == config["html"]["baseurl"]
+
+
+def test_a_release_older_than_the_code_that_makes_it_is_made_again(course, tmp_path):
+    """A notebook released before the release changed (e.g. with raw MyST in it) is not kept."""
+    course = shutil.copytree(course, tmp_path / "course")  # released, file times kept
+    chapter_id = CHAPTER_IDS[0]
+    released = course / "release" / chapter_id / f"{chapter_id}.ipynb"
+    older = min(p.stat().st_mtime for p in release.PUBLISHING) - 10
+    os.utime(released, (older, older))
+    release.main([chapter_id], course=course)
+    assert released.stat().st_mtime > older + 10
