@@ -70,11 +70,20 @@ def stamp_counts(n: int, k: int, s: int, p: int) -> list[int]:
 
 STAMPS_3, STAMPS_4 = stamp_counts(6, 3, 2, 1)[2:-2], stamp_counts(6, 4, 2, 1)[2:-2]  # away from the border
 
+# Chapter 02's 1-D pooling example: detector outputs, moved right by one (a zero enters), max-pooled over
+# windows of 3 with stride 1
+DETECTOR = np.array([0.1, 1.0, 0.2, 0.1, 0.0, 0.1, 0.3, 1.0, 0.2, 0.1])
+DETECTOR_SHIFTED = np.r_[0.0, DETECTOR[:-1]]
+POOLED, POOLED_SHIFTED = (np.lib.stride_tricks.sliding_window_view(a, 3).max(axis=1) for a in (DETECTOR, DETECTOR_SHIFTED))
+
 EXPECTED = {
     "02_motivations": {
         "conv_count": 64 * 3 * 3 * 3 + 64,
         "sharing_saving": 224 * 224,  # locally connected over convolutional: one filter bank per position
         "sparsity_saving": (3 * 224 * 224 * 64 * 224 * 224 + 64 * 224 * 224) / (224 * 224 * (64 * 27 + 64)),
+        # Goodfellow et al.'s figure 9.8: every detector output changes, half of the pooled values do
+        "pool_detector_changed": 100 * np.mean(DETECTOR != DETECTOR_SHIFTED),
+        "pool_pooled_changed": 100 * np.mean(POOLED != POOLED_SHIFTED),
     },
     "08_backprop": {
         # the sizes that a stride-2 convolution (kernel 3, padding 1) maps to 4: floor((n - 1) / 2) + 1 = 4
