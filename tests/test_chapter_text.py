@@ -74,7 +74,9 @@ STAMPS_3, STAMPS_4 = stamp_counts(6, 3, 2, 1)[2:-2], stamp_counts(6, 4, 2, 1)[2:
 # windows of 3 with stride 1
 DETECTOR = np.array([0.1, 1.0, 0.2, 0.1, 0.0, 0.1, 0.3, 1.0, 0.2, 0.1])
 DETECTOR_SHIFTED = np.r_[0.0, DETECTOR[:-1]]
-POOLED, POOLED_SHIFTED = (np.lib.stride_tricks.sliding_window_view(a, 3).max(axis=1) for a in (DETECTOR, DETECTOR_SHIFTED))
+POOLED, POOLED_SHIFTED = (
+    np.lib.stride_tricks.sliding_window_view(a, 3).max(axis=1) for a in (DETECTOR, DETECTOR_SHIFTED)
+)
 
 EXPECTED = {
     "02_motivations": {
