@@ -10,11 +10,12 @@ from __future__ import annotations
 import ast
 import itertools
 import re
+from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
-from helpers import ROOT, SOURCES, source_notebook
+from helpers import ROOT, SOURCES, source_notebook, toc_files
 from scipy import signal
 
 import solutions
@@ -70,11 +71,22 @@ def stamp_counts(n: int, k: int, s: int, p: int) -> list[int]:
 
 STAMPS_3, STAMPS_4 = stamp_counts(6, 3, 2, 1)[2:-2], stamp_counts(6, 4, 2, 1)[2:-2]  # away from the border
 
+# Chapter 02's 1-D pooling example: detector outputs, moved right by one (a zero enters), max-pooled over
+# windows of 3 with stride 1
+DETECTOR = np.array([0.1, 1.0, 0.2, 0.1, 0.0, 0.1, 0.3, 1.0, 0.2, 0.1])
+DETECTOR_SHIFTED = np.r_[0.0, DETECTOR[:-1]]
+POOLED, POOLED_SHIFTED = (
+    np.lib.stride_tricks.sliding_window_view(a, 3).max(axis=1) for a in (DETECTOR, DETECTOR_SHIFTED)
+)
+
 EXPECTED = {
     "02_motivations": {
         "conv_count": 64 * 3 * 3 * 3 + 64,
         "sharing_saving": 224 * 224,  # locally connected over convolutional: one filter bank per position
         "sparsity_saving": (3 * 224 * 224 * 64 * 224 * 224 + 64 * 224 * 224) / (224 * 224 * (64 * 27 + 64)),
+        # Goodfellow et al.'s figure 9.8: every detector output changes, half of the pooled values do
+        "pool_detector_changed": 100 * np.mean(DETECTOR != DETECTOR_SHIFTED),
+        "pool_pooled_changed": 100 * np.mean(POOLED != POOLED_SHIFTED),
     },
     "08_backprop": {
         # the sizes that a stride-2 convolution (kernel 3, padding 1) maps to 4: floor((n - 1) / 2) + 1 = 4
@@ -103,6 +115,67 @@ def test_the_independent_computations_agree_with_the_issue():
     assert (BLOCK, PLAIN, round(PLAIN / BLOCK, 1)) == (69_632, 589_824, 8.5)
     assert EXPECTED["06_dilation"]["gridding_used"] == 49 and EXPECTED["06_dilation"]["gridding_span"] == 169
     assert max(reach_offsets(3, [1, 2, 4])) + 1 == EXPECTED["06_dilation"]["stack_reach"] == 15
+
+
+# -- chapters 01-03 --------------------------------------------------------------------------------------
+
+
+def test_the_pooling_example_is_goodfellow_figure_9_8():
+    """Every detector output changes, half of the pooled values do (the book's caption says so)."""
+    assert EXPECTED["02_motivations"]["pool_detector_changed"] == 100
+    assert EXPECTED["02_motivations"]["pool_pooled_changed"] == 50
+
+
+def test_chapter_02_promises_only_the_invariance_that_holds():
+    text = " ".join(markdown("02_motivations").split())
+    objectives = re.search(r"Learning objectives(.*?)```", text)[1]
+    assert "invariant" not in objectives.replace("invariant to shifts", ""), objectives
+    assert not re.search(r"deepest features are invariant|approximately invariant to small", text)
+    assert "does not make a whole network" in objectives or "not make a whole network" in objectives
+    for chapter in ("07_pooling/07_pooling.ipynb", "08_backprop/08_backprop.ipynb"):
+        assert f"](../{chapter})" in text, f"02 points forward to {chapter}"
+    bib = (ROOT / "references.bib").read_text()
+    for key in ("azulay2019deep", "zhang2019making"):
+        assert f"{{cite}}`{key}`" in text and f"{{{key}," in bib
+
+
+def test_padding_further_exercise_1_states_the_kernel_and_has_one_answer():
+    text = " ".join(markdown("03_padding").split())
+    exercise = re.search(r"1\. Which padding \$p\$ makes a stride-2 convolution with a (.*?)\?", text)
+    assert exercise and "$k = 3$" in exercise[1], "the exercise names the kernel size it depends on"
+
+    def ceil_half(total, k):  # a stride-2 output gives ceil(n / 2) for every n
+        return all((n + total - k) // 2 + 1 == -(-n // 2) for n in range(k, 60))
+
+    assert [p for p in range(6) if ceil_half(2 * p, 3)] == [1]
+    assert all([t for t in range(12) if ceil_half(t, k)] == [k - 1] for k in range(1, 8))
+
+
+def test_the_padded_strided_animation_leaves_the_last_padded_row_unread():
+    text = " ".join(markdown("03_padding").split())
+    found = re.search(
+        r"on a \$(\d+) \\times \d+\$ image padded .*?\(\$p = (\d)\$.*?\$(\d) \\times \d\$ kernel and a "
+        r"stride \$s = (\d)\$\. The window starts at padded rows and columns ([\d, and]+), so the output is "
+        r".*?= (\d)\$ by \d\. .*?the last padded row and column, (\d) \(hatched\), unread",
+        text,
+    )
+    n, p, k, s = (int(v) for v in found.groups()[:4])
+    starts = list(range(0, n + 2 * p - k + 1, s))
+    assert [int(v) for v in re.findall(r"\d+", found[5])] == starts
+    assert int(found[6]) == len(starts) == solutions.output_size(n, k, p, s)
+    unread = set(range(n + 2 * p)) - {start + m for start in starts for m in range(k)}
+    assert unread == {int(found[7])} == {n + 2 * p - 1}, "only the last padded row and column"
+    nb = nbformat.read(source_notebook("03_padding"), as_version=4)
+    cell = next(c for c in nb.cells if c.get("id") == "padded-strided-animation")
+    assert cell.metadata["mystnb"]["image"]["alt"].startswith(f"Animation of {len(starts) ** 2} frames")
+
+
+@pytest.mark.parametrize("chapter_id", ["01_convolution", "02_motivations", "03_padding"])
+def test_next_links_the_page_that_follows_in_the_toc(chapter_id):
+    pages = toc_files(ROOT)
+    following = pages[pages.index(f"chapters/{chapter_id}/{chapter_id}") + 1]
+    link = re.findall(r"\*\*Next:\*\* \[[^\]]+\]\(([^)]+)\)", markdown(chapter_id))
+    assert link == [f"../{Path(following).parent.name}/{Path(following).name}.ipynb"]
 
 
 @pytest.mark.parametrize("chapter_id", [p.stem for p in SOURCES])

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from helpers import (
     assert_unusual_answer_keeps_full_marks,
     assert_wrong_answer_diagnosed,
     result_for,
 )
+from visible_cells import run_visible
 
+from autograder.engine import exercises
 from autograder.engine.grade import exercise_of
 
 CHAPTER = "01_convolution"
@@ -166,3 +170,47 @@ def _depends_on(test: dict, name: str) -> bool:
 @pytest.mark.parametrize("name", sorted(UNUSUAL))
 def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
     assert_unusual_answer_keeps_full_marks(CHAPTER, name, {name: UNUSUAL[name]}, tmp_path)
+
+
+# -- the visible tests catch the common mistakes -------------------------------------------------------
+
+# (exercise, a wrong answer, a phrase of the visible message that must catch it). Each wrong answer
+# passed the visible tests of an earlier version of the chapter, or was caught there only indirectly
+# (a flipped-twice full convolution, by the commutativity check).
+SQUARE_LOOPS = loops().replace("for j in range(W - kw + 1)", "for j in range(H - kh + 1)")
+CAUGHT_BY_VISIBLE = {
+    "correlate: square-only loop bounds": ("correlate2d", SQUARE_LOOPS, "used for both axes"),
+    "correlate: kernel larger along both axes only": (
+        "correlate2d",
+        loops().replace("if kh > H or kw > W:", "if kh > H and kw > W:"),
+        "larger along either axis",
+    ),
+    "convolve: square-only loop bounds": (
+        "convolve2d",
+        loops("convolve2d", kernel="kernel[::-1, ::-1]").replace(
+            "for j in range(W - kw + 1)", "for j in range(H - kh + 1)"
+        ),
+        "the column loop stops at the number of rows",
+    ),
+    "full: flipped twice": (
+        "convolve2d_full",
+        "def convolve2d_full(image, kernel):\n"
+        "    image, kernel = np.asarray(image, float), np.asarray(kernel, float)\n"
+        "    kh, kw = kernel.shape\n"
+        "    padded = np.pad(image, ((kh - 1,), (kw - 1,)))\n"
+        "    return convolve2d(padded, kernel[::-1, ::-1])\n",
+        "flipping it twice undoes the flip",
+    ),
+}
+
+
+@pytest.mark.parametrize("label", sorted(CAUGHT_BY_VISIBLE))
+def test_visible_tests_catch_the_mistake(label):
+    name, wrong, phrase = CAUGHT_BY_VISIBLE[label]
+    with pytest.raises(AssertionError, match=re.escape(phrase)):
+        run_visible(CHAPTER, name, wrong)
+
+
+@pytest.mark.parametrize("name", [ex.name for ex in exercises.chapter(CHAPTER)])
+def test_the_model_answers_pass_the_visible_tests(name):
+    run_visible(CHAPTER, name)

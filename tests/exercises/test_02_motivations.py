@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from helpers import (
     assert_unusual_answer_keeps_full_marks,
     assert_wrong_answer_diagnosed,
 )
+from visible_cells import run_visible
 
+from autograder.engine import exercises
 from autograder.engine.grade import exercise_of
 
 CHAPTER = "02_motivations"
@@ -162,3 +166,77 @@ def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
 @pytest.mark.parametrize("name", sorted(UNUSUAL))
 def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
     assert_unusual_answer_keeps_full_marks(CHAPTER, name, {name: UNUSUAL[name]}, tmp_path)
+
+
+# -- the visible tests catch the common mistakes -------------------------------------------------------
+
+TRANSLATE = """
+def translate(image, dy, dx):
+    image = np.asarray(image, dtype=float)
+    if image.ndim < 2:
+        raise ValueError("image must have at least 2 dimensions")
+    H, W = image.shape[-2:]
+    out = np.zeros_like(image)
+    for i in range({rows}):
+        for j in range({cols}):
+            if 0 <= i - dy < {rows} and 0 <= j - dx < {cols}:
+                out{index} = image{source}
+    return out
+"""
+
+
+def translate(rows="H", cols="W", index="[..., i, j]", source="[..., i - dy, j - dx]"):
+    return TRANSLATE.format(rows=rows, cols=cols, index=index, source=source)
+
+
+# (exercise, a wrong answer, a phrase of the visible message that must catch it). Each wrong answer
+# passed the visible tests of an earlier version of the chapter.
+CAUGHT_BY_VISIBLE = {
+    "dense: bias per map": (
+        "dense_parameters",
+        "def dense_parameters(in_shape, out_shape, bias=True):\n"
+        "    if len(in_shape) != 3 or len(out_shape) != 3 or min(*in_shape, *out_shape) < 1:\n"
+        "        raise ValueError('in_shape and out_shape must be positive triples')\n"
+        "    weights = int(np.prod(in_shape)) * int(np.prod(out_shape))\n"
+        "    return weights + (out_shape[0] if bias else 0)\n",
+        "not one per map",
+    ),
+    "locally connected: square output assumed": (
+        "locally_connected_parameters",
+        "def locally_connected_parameters(in_channels, out_shape, kernel_size, bias=True):\n"
+        "    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size\n"
+        "    F, Ho, Wo = out_shape\n"
+        "    if min(in_channels, F, Ho, Wo, kh, kw) < 1:\n"
+        "        raise ValueError('in_channels must be positive')\n"
+        "    return Ho * Ho * F * in_channels * kh * kw + (F * Ho * Ho if bias else 0)\n",
+        "2 positions (1x2)",
+    ),
+    "receptive field: stride not compounded": (
+        "receptive_field",
+        RF.format(body="r += (k - 1) * d * j\n        j = s"),
+        "j = s instead of j *= s",
+    ),
+    "translate: square-only loops": ("translate", translate(cols="H"), "not the same number"),
+    "translate: shifts the first two axes of a stack": (
+        "translate",
+        translate(
+            rows="image.shape[0]",
+            cols="image.shape[1]",
+            index="[i, j]",
+            source="[i - dy, j - dx]",
+        ),
+        "its own last two axes",
+    ),
+}
+
+
+@pytest.mark.parametrize("label", sorted(CAUGHT_BY_VISIBLE))
+def test_visible_tests_catch_the_mistake(label):
+    name, wrong, phrase = CAUGHT_BY_VISIBLE[label]
+    with pytest.raises(AssertionError, match=re.escape(phrase)):
+        run_visible(CHAPTER, name, wrong)
+
+
+@pytest.mark.parametrize("name", [ex.name for ex in exercises.chapter(CHAPTER)])
+def test_the_model_answers_pass_the_visible_tests(name):
+    run_visible(CHAPTER, name)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from helpers import (
     assert_unusual_answer_keeps_full_marks,
     assert_wrong_answer_diagnosed,
 )
+from visible_cells import run_visible
+
+from autograder.engine import exercises
 
 CHAPTER = "03_padding"
 
@@ -140,3 +145,60 @@ def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
 @pytest.mark.parametrize("name", sorted(UNUSUAL))
 def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
     assert_unusual_answer_keeps_full_marks(CHAPTER, name, {name: UNUSUAL[name]}, tmp_path)
+
+
+# -- the visible tests catch the common mistakes -------------------------------------------------------
+
+# (exercise, a wrong answer, a phrase of the visible message that must catch it). Each wrong answer
+# passed the visible tests of an earlier version of the chapter.
+CAUGHT_BY_VISIBLE = {
+    "output size rounds to the nearest": ("output_size", size(rounding="round"), "not round() or ceil"),
+    "output size checks k, not the dilated span": (
+        "output_size",
+        size(check="kernel_size > input_size + 2 * padding or False and "),
+        "compare the dilated span",
+    ),
+    "pad2d: sides swapped": (
+        "pad2d",
+        np_pad(rows="(bottom, top)", cols="(right, left)"),
+        "the sides are swapped",
+    ),
+    "pad2d: pads every axis of a stack": (
+        "pad2d",
+        np_pad().replace("[(0, 0)] * (image.ndim - 2)", "[(top, bottom)] * (image.ndim - 2)"),
+        "only the last two axes are padded",
+    ),
+    "correlate2d_padded: a pair's first number used for both axes": (
+        "correlate2d_padded",
+        corr().replace(
+            "ph, pw = (padding, padding) if isinstance(padding, int) else padding",
+            "ph = pw = padding if isinstance(padding, int) else padding[0]",
+        ),
+        "padding (1, 0) pads the rows only",
+    ),
+    "correlate2d_padded: kernel flipped": (
+        "correlate2d_padded",
+        corr().replace("* kernel)", "* kernel[::-1, ::-1])"),
+        "the kernel was flipped",
+    ),
+    "same_padding: halved before multiplying by the dilation": (
+        "same_padding",
+        SAME.format(
+            total="dilation * (kernel_size - 1)",
+            result="(dilation * ((kernel_size - 1) // 2), total - dilation * ((kernel_size - 1) // 2))",
+        ),
+        "multiply by d before halving",
+    ),
+}
+
+
+@pytest.mark.parametrize("label", sorted(CAUGHT_BY_VISIBLE))
+def test_visible_tests_catch_the_mistake(label):
+    name, wrong, phrase = CAUGHT_BY_VISIBLE[label]
+    with pytest.raises(AssertionError, match=re.escape(phrase)):
+        run_visible(CHAPTER, name, wrong)
+
+
+@pytest.mark.parametrize("name", [ex.name for ex in exercises.chapter(CHAPTER)])
+def test_the_model_answers_pass_the_visible_tests(name):
+    run_visible(CHAPTER, name)

@@ -1,0 +1,31 @@
+"""Run an exercise's visible test cell the way a student does, optionally with a wrong answer in place
+of the model answer: a visible test has to fail for the mistakes it is meant to catch."""
+
+from __future__ import annotations
+
+import nbformat
+import numpy as np
+from helpers import source_notebook
+
+
+def _cells(chapter_id: str) -> dict[str, str]:
+    nb = nbformat.read(source_notebook(chapter_id), as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells if c.metadata.get("nbgrader")}
+
+
+def visible_source(chapter_id: str, name: str) -> str:
+    return _cells(chapter_id)[f"{name}_visible"]
+
+
+def run_visible(chapter_id: str, name: str, wrong: str | None = None) -> None:
+    """Run the visible tests of exercise ``name`` with every model answer of its chapter defined (a
+    visible cell may call another exercise), then ``wrong``, code that redefines ``name``, if given.
+    Raises what the cell raises (an AssertionError when a visible test catches the answer)."""
+    cells = _cells(chapter_id)
+    namespace = {"np": np, "__name__": "__visible__"}
+    for grade_id, source in cells.items():
+        if not grade_id.endswith(("_visible", "_graded")) and not grade_id.startswith("earlier_"):
+            exec(compile(source, f"<{grade_id}>", "exec"), namespace)  # noqa: S102 - our own notebook
+    if wrong is not None:
+        exec(compile(wrong, f"<wrong {name}>", "exec"), namespace)  # noqa: S102 - a test's wrong answer
+    exec(compile(cells[f"{name}_visible"], f"<{name}_visible>", "exec"), namespace)  # noqa: S102
