@@ -54,7 +54,7 @@ export function grid(values, label, mark = () => "") {
   );
   return (
     `<div class="xp-grid" role="img" aria-label="${esc(`${label}: ${rows}`)}"` +
-    ` style="grid-template-columns: repeat(${cols}, var(--xp-cell))">${cells}</div>`
+    ` style="grid-template-columns: repeat(${cols}, minmax(var(--xp-cell), max-content))">${cells}</div>`
   );
 }
 

@@ -137,8 +137,9 @@ class Explorer:
         """The explorer alone, in ``_build/screenshots/explorer-<name>-<label>.png``."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"explorer-{self.name}-{label}.png"
-        self.root.scroll_into_view_if_needed()
-        self.root.screenshot(path=str(path))
+        # From the top of the page, so that the theme's sticky header does not cover the explorer.
+        self.page.evaluate("window.scrollTo(0, 0)")
+        self.page.screenshot(path=str(path), full_page=True, clip=self.root.bounding_box())
         return path
 
     def update_times_ms(self) -> list[float]:
@@ -171,3 +172,20 @@ def assert_accessible_everywhere(explorer: Explorer, request) -> None:
         explorer.screenshot("320")
     problems = {k: v for k, v in problems.items() if v}
     assert not problems, problems
+
+
+def assert_fallback_without_javascript(browser, served: str, page: str, name: str) -> None:
+    """With JavaScript off, the explorer's place says so in a sentence and the page keeps its figures,
+    each with its text alternative (the explorer adds to the page, it replaces nothing)."""
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        tab.goto(f"{served}/{page}", wait_until="load")
+        root = tab.locator(f'.explorer[data-explorer="{name}"]')
+        assert root.count() == 1
+        assert "JavaScript" in root.inner_text()
+        assert root.get_attribute("data-state") is None
+        alts = tab.locator(".cell_output img").evaluate_all("images => images.map(i => i.alt)")
+        assert alts and all(a.strip() for a in alts), alts
+    finally:
+        context.close()

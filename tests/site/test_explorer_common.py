@@ -32,12 +32,12 @@ def test_all_explorer_scripts_stay_within_60_kb():
 
 def test_each_explorer_used_has_its_module_and_its_browser_test():
     names = used()
-    assert {"correlation"} <= set(names)
+    assert {"correlation", "output-size"} <= set(names)
     for name, chapters in names.items():
         module = FOLDER / f"{name}.js"
         assert module.is_file(), f"{chapters} use explorer {name!r}: {module} is missing"
         assert f'explorer("{name}",' in module.read_text(), f"{module} does not start explorer {name!r}"
-        test = ROOT / "tests" / "site" / f"test_explorer_{name}.py"
+        test = ROOT / "tests" / "site" / f"test_explorer_{name.replace('-', '_')}.py"
         assert test.is_file(), f"explorer {name!r} has no browser test {test.name}"
 
 

@@ -10,7 +10,7 @@ import statistics
 
 import numpy as np
 import pytest
-from explorers import Explorer, assert_accessible_everywhere
+from explorers import Explorer, assert_accessible_everywhere, assert_fallback_without_javascript
 
 import solutions
 
@@ -167,3 +167,7 @@ def test_a_step_updates_in_a_frame(visit, served):
     print(
         f"\n{NAME}: {len(times)} updates, median {statistics.median(times):.2f} ms, max {max(times):.2f} ms"
     )
+
+
+def test_without_javascript_the_page_keeps_its_figures(browser, served):
+    assert_fallback_without_javascript(browser, served, PAGE, NAME)
