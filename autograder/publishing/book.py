@@ -32,6 +32,9 @@ BOOK_FILES = (
     "accessibility.md",
     "_ext/course_site.py",
     "_static/course.css",
+    "_ext/explorers.py",
+    # The explorers' modules and stylesheet (the {explorer} directive), every one in the folder.
+    *(f"_static/explorers/{p.name}" for p in sorted((ROOT / "_static" / "explorers").glob("*.*s"))),
 )
 
 

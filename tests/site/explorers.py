@@ -1,0 +1,191 @@
+"""What every explorer's browser test does (``tests/site/test_explorer_<name>.py``), in one place.
+
+An explorer is driven as a reader drives it (Tab, arrow keys, Home/End, typing) or through its URL
+fragment ``#explore-<name>=key=value,...``, and read through the JSON in its root's ``data-state``
+(``params``, what it shows, ``step``, ``error``). The test computes the expected values with
+``solutions`` itself. See ``_static/explorers/README.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from helpers import ROOT
+
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+NARROW = 320
+
+
+def fragment(name: str, params: dict) -> str:
+    """``#explore-<name>=k=v,...`` for ``params`` (in their order)."""
+    return f"#explore-{name}=" + ",".join(f"{k}={v}" for k, v in params.items())
+
+
+class Explorer:
+    """One explorer on a page opened by the ``visit`` fixture."""
+
+    def __init__(self, visit, served: str, page: str, name: str, params: dict | None = None, **viewport):
+        self.visit = visit(**viewport)
+        self.name = name
+        self.root_selector = f'.explorer[data-explorer="{name}"]'
+        url = f"{served}/{page}" + (fragment(name, params) if params else "")
+        self.page = self.visit.open(url)
+        self.root = self.page.locator(self.root_selector).first
+        self.page.wait_for_function(
+            f"!!(document.querySelector({json.dumps(self.root_selector)}) || {{dataset: {{}}}}).dataset.state"
+        )
+
+    @property
+    def problems(self) -> list[str]:
+        """Console errors, failed and blocked (non-loopback) requests since the page opened."""
+        return self.visit.problems
+
+    def state(self) -> dict:
+        return json.loads(self.root.get_attribute("data-state"))
+
+    def states(self, settings: list[dict]) -> list[dict]:
+        """The state after each setting, each set through the fragment (``hashchange``, no reload), in one
+        round trip to the browser."""
+        hashes = [fragment(self.name, s) for s in settings]
+        return self.page.evaluate(
+            """async ([selector, hashes]) => {
+                const root = document.querySelector(selector), out = [];
+                for (const h of hashes) {
+                    if (location.hash !== h) {
+                        await new Promise((done) => {
+                            window.addEventListener("hashchange", done, {once: true});
+                            location.hash = h;
+                        });
+                    }
+                    out.push(JSON.parse(root.dataset.state));
+                }
+                return out;
+            }""",
+            [self.root_selector, hashes],
+        )
+
+    def set(self, **params) -> dict:
+        """Set ``params`` through the fragment; the state that follows."""
+        return self.states([params])[0]
+
+    def live_text(self) -> str:
+        return self.root.locator("[aria-live=polite]").inner_text()
+
+    def focused(self, condition: str) -> bool:
+        return self.page.evaluate(f"(e => !!e && ({condition}))(document.activeElement)")
+
+    def tab_to(self, condition: str, limit: int = 400) -> None:
+        """Press Tab until the focused element ``e`` satisfies ``condition`` (JavaScript)."""
+        for _ in range(limit):
+            self.page.keyboard.press("Tab")
+            if self.focused(condition):
+                return
+        pytest.fail(f"{limit} presses of Tab never reached: {condition}")
+
+    def tab_to_control(self, key: str) -> None:
+        """Tab (from wherever the focus is) to the explorer's control for parameter ``key``."""
+        self.tab_to(f"e.name === {json.dumps(key)} && !!e.closest({json.dumps(self.root_selector)})")
+
+    def tab_to_stepper(self) -> None:
+        self.tab_to(f"e.type === 'range' && !!e.closest({json.dumps(self.root_selector)})")
+
+    def tab_to_figure(self) -> None:
+        self.tab_to(f"e.classList.contains('xp-figure') && !!e.closest({json.dumps(self.root_selector)})")
+
+    def type_value(self, key: str, text: str) -> dict:
+        """Tab to the control ``key``, replace its text by typing ``text``; the state that follows."""
+        self.tab_to_control(key)
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(text)
+        return self.state()
+
+    def focus_is_visible(self) -> bool:
+        return self.page.evaluate(
+            "(s => s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 || s.boxShadow !== 'none')"
+            "(getComputedStyle(document.activeElement))"
+        )
+
+    def axe(self) -> list[str]:
+        """axe-core's WCAG 2.1 A/AA violations inside the explorer."""
+        options = {"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]}
+        response = Axe().run(self.page, context=self.root_selector, options=options).response
+        return [
+            f"{v['id']} ({v['help']}): {node['target']}"
+            for v in response["violations"]
+            for node in v["nodes"]
+        ]
+
+    def dark(self) -> None:
+        """The theme's dark mode, as its switch sets it."""
+        self.page.evaluate("document.documentElement.dataset.theme = 'dark'")
+        self.page.wait_for_timeout(100)
+
+    def narrow(self, width: int = NARROW) -> None:
+        self.page.set_viewport_size({"width": width, "height": 900})
+        self.page.wait_for_timeout(600)  # the theme reacts to a resize after 300 ms
+
+    def sideways_scroll(self) -> str | None:
+        """What scrolls sideways (``None`` if the page does not)."""
+        scroll, view = self.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        return f"the page is {scroll} px wide in a {view} px window" if scroll > view else None
+
+    def screenshot(self, label: str) -> Path:
+        """The explorer alone, in ``_build/screenshots/explorer-<name>-<label>.png``."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"explorer-{self.name}-{label}.png"
+        # From the top of the page, so that the theme's sticky header does not cover the explorer.
+        self.page.evaluate("window.scrollTo(0, 0)")
+        self.page.screenshot(path=str(path), full_page=True, clip=self.root.bounding_box())
+        return path
+
+    def update_times_ms(self) -> list[float]:
+        """How long each update took (compute and draw, the Performance API's measures)."""
+        return self.page.evaluate(
+            f"performance.getEntriesByName({json.dumps('explorer ' + self.name)}).map(e => e.duration)"
+        )
+
+
+def assert_accessible_everywhere(explorer: Explorer, request) -> None:
+    """axe finds nothing at 1280 px, at 320 px (where the page must not scroll sideways) and in dark mode
+    at both widths; screenshots of each with ``--screenshots``. Leaves the page narrow and dark."""
+    shots = request.config.getoption("--screenshots")
+    # Before axe runs: its stylesheet rule fetches @import'ed sheets from the wrong folder (its own 404s).
+    problems = {"console and network": list(explorer.problems), "1280 px": explorer.axe()}
+    if shots:
+        explorer.screenshot("1280")
+    explorer.dark()
+    problems["1280 px, dark"] = explorer.axe()
+    if shots:
+        explorer.screenshot("1280-dark")
+    explorer.narrow()
+    problems["320 px, dark"] = explorer.axe()
+    if shots:
+        explorer.screenshot("320-dark")
+    explorer.page.evaluate("document.documentElement.dataset.theme = 'light'")
+    problems["320 px"] = explorer.axe()
+    problems["reflow at 320 px"] = [s for s in [explorer.sideways_scroll()] if s]
+    if shots:
+        explorer.screenshot("320")
+    problems = {k: v for k, v in problems.items() if v}
+    assert not problems, problems
+
+
+def assert_fallback_without_javascript(browser, served: str, page: str, name: str) -> None:
+    """With JavaScript off, the explorer's place says so in a sentence and the page keeps its figures,
+    each with its text alternative (the explorer adds to the page, it replaces nothing)."""
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        tab.goto(f"{served}/{page}", wait_until="load")
+        root = tab.locator(f'.explorer[data-explorer="{name}"]')
+        assert root.count() == 1
+        assert "JavaScript" in root.inner_text()
+        assert root.get_attribute("data-state") is None
+        alts = tab.locator(".cell_output img").evaluate_all("images => images.map(i => i.alt)")
+        assert alts and all(a.strip() for a in alts), alts
+    finally:
+        context.close()

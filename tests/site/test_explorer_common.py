@@ -1,0 +1,52 @@
+"""What holds for every explorer, read from the repository (no browser): the scripts stay light, and each
+``{explorer}`` used in a chapter has its module and its browser test."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+from helpers import ROOT, SOURCES
+
+FOLDER = ROOT / "_static" / "explorers"
+BUDGET = 60 * 1024  # bytes, uncompressed, every explorer's script and the component together
+DIRECTIVE = re.compile(r"^```\{explorer\} ([\w-]+)\s*$", re.M)
+
+
+def used() -> dict[str, list[str]]:
+    """Explorer name -> the chapters whose cells use it."""
+    names: dict[str, list[str]] = {}
+    for path in SOURCES:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                for name in DIRECTIVE.findall(cell.source):
+                    names.setdefault(name, []).append(path.stem)
+    return names
+
+
+def test_all_explorer_scripts_stay_within_60_kb():
+    sizes = {p.name: p.stat().st_size for p in FOLDER.glob("*.js")}
+    assert "explorer.js" in sizes
+    assert sum(sizes.values()) <= BUDGET, sizes
+
+
+def test_each_explorer_used_has_its_module_and_its_browser_test():
+    names = used()
+    assert {"correlation", "output-size"} <= set(names)
+    for name, chapters in names.items():
+        module = FOLDER / f"{name}.js"
+        assert module.is_file(), f"{chapters} use explorer {name!r}: {module} is missing"
+        assert f'explorer("{name}",' in module.read_text(), f"{module} does not start explorer {name!r}"
+        test = ROOT / "tests" / "site" / f"test_explorer_{name.replace('-', '_')}.py"
+        assert test.is_file(), f"explorer {name!r} has no browser test {test.name}"
+
+
+def test_each_explorer_cell_is_the_directive_alone():
+    """The release turns the directive into a link; a cell of its own keeps that simple."""
+    for path in SOURCES:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if DIRECTIVE.search(cell.source):
+                assert cell.cell_type == "markdown"
+                assert re.fullmatch(r"```\{explorer\} [\w-]+\n(:params: [^\n]+\n)?```\n?", cell.source), (
+                    cell.source
+                )
