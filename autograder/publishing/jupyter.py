@@ -55,6 +55,8 @@ INLINE = re.compile(
     re.S,
 )
 LINK_DEFINITION = re.compile(r"^(?P<head>[ \t]{0,3}\[[^\]]+\]:[ \t]*)(?P<target>\S+)(?P<rest>.*)$")
+# A link, in HTML, to a setting of an explorer on this page (``<a href="#explore-name=k=v">``).
+EXPLORER_HREF = re.compile(r'href="#(explore-[^"]*)"')
 ROLE_LEFT = re.compile(r"\{[A-Za-z][\w:.+-]*\}`")
 
 
@@ -270,7 +272,7 @@ class _Converter:
                 raise MystError("```{explorer}``` names no explorer")
             params = re.sub(r"\s+", "", options.get("params", ""))
             anchor = f"explore-{argument}" + (f"={params}" if params else "")
-            url = self.site.page(f"{self.here}/{self.chapter_id}", quote(anchor, safe="=,-_.~:;"))
+            url = self.explorer_page(anchor)
             return [f"**Explore it:** [the {argument} explorer on the course site]({url})"]
         raise MystError(f"unknown directive ```{{{name}}}``` (Jupyter would show it as raw text)")
 
@@ -304,14 +306,22 @@ class _Converter:
                 return f"]({f'<{new}>' if bracketed else new}{match['rest'] or ''})"
             return match[0]
 
+        text = EXPLORER_HREF.sub(lambda m: f'href="{self.explorer_page(m[1])}"', text)
         lines = INLINE.sub(one, text).split("\n")
         for i, line in enumerate(lines):
             if definition := LINK_DEFINITION.match(line):
                 lines[i] = definition["head"] + self.link(definition["target"]) + definition["rest"]
         return "\n".join(lines)
 
+    def explorer_page(self, anchor: str) -> str:
+        """An explorer's setting (``explore-<name>=...``) on this chapter's page of the site (a notebook
+        has no explorer to set)."""
+        return self.site.page(f"{self.here}/{self.chapter_id}", quote(anchor, safe="=,-_.~:;"))
+
     def link(self, target: str) -> str:
         """A link to another source of the book becomes a link to its page on the site."""
+        if target.startswith("#explore-"):
+            return self.explorer_page(target[1:])
         if re.match(r"^[a-z][\w+.-]*:|^#|^/", target):
             return target  # an address, or an anchor in this notebook
         path, _, anchor = target.partition("#")

@@ -227,6 +227,16 @@ def test_an_explorer_becomes_a_link_to_it_on_the_chapters_page():
     assert bare == f"**Explore it:** [the stride explorer on the course site]({page}#explore-stride)"
 
 
+def test_a_link_to_an_explorers_setting_goes_to_that_setting_on_the_site():
+    # A notebook has no explorer: the hint's link must open the setting on the chapter's page.
+    page = f"{BASE}chapters/03_c/03_c.html"
+    html_link = convert('The <a href="#explore-output-size=n=6,k=3">explorer</a>.', "03_c")
+    assert html_link == f'The <a href="{page}#explore-output-size=n=6,k=3">explorer</a>.'
+    md_link = convert("The [explorer](#explore-output-size=n=6).", "03_c")
+    assert md_link == f"The [explorer]({page}#explore-output-size=n=6)."
+    assert convert("[above](#a-heading)", "03_c") == "[above](#a-heading)"
+
+
 @pytest.mark.parametrize(
     "markup, named",
     [
