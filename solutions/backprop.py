@@ -81,9 +81,8 @@ def transposed_output_size(input_size, kernel_size, padding=0, stride=1, output_
     op = _checks.integer("output_padding", output_padding, 0)
     d = _checks.integer("dilation", dilation, 1)
     if op >= max(s, d):
-        raise ValueError(
-            f"output_padding must be smaller than the stride or the dilation (max {max(s, d)}), got {op}"
-        )
+        larger = f"stride {s}" if s >= d else f"stride {s} or dilation {d}, whichever is larger"
+        raise ValueError(f"output_padding must be smaller than {larger}, got {op}")
     size = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
     if size < 1:
         raise ValueError(f"padding {p} crops the whole output away: the output size would be {size}")
