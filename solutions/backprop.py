@@ -65,12 +65,14 @@ def conv2d_backward(dout, x, weight, stride=1, padding=0):
 def transposed_output_size(input_size, kernel_size, padding=0, stride=1, output_padding=0, dilation=1):
     """Length of a transposed convolution's output along one axis: (n - 1)s - 2p + d(k - 1) + op + 1.
 
-    Taught in chapter 08_backprop. Inverts chapter 03's ``output_size``: a convolution with the same kernel
-    size, padding, stride and dilation maps this length back to ``input_size``. Because that formula
-    rounds down, stride lengths map to the same size; ``output_padding`` (0 <= output_padding < stride)
-    picks one of them (op above). Returns a Python int.
-    Raises ValueError if n < 1, k < 1, p < 0, s < 1, d < 1, output_padding < 0 or >= stride, or the
-    result is < 1.
+    Taught in chapter 08_backprop. Inverts chapter 03's ``output_size``: for output_padding < stride, a
+    convolution with the same kernel size, padding, stride and dilation maps this length back to
+    ``input_size``. Because that formula rounds down, stride lengths map to the same size;
+    ``output_padding`` (op above) picks one of them. As PyTorch's ``ConvTranspose2d``, output_padding may
+    go up to max(stride, dilation) - 1 (the values from stride on are sizes no such convolution maps
+    back to ``input_size``). Returns a Python int.
+    Raises ValueError if n < 1, k < 1, p < 0, s < 1, d < 1, output_padding < 0 or >= max(stride,
+    dilation), or the result is < 1.
     """
     n = _checks.integer("input_size", input_size, 1)
     k = _checks.integer("kernel_size", kernel_size, 1)
@@ -78,8 +80,9 @@ def transposed_output_size(input_size, kernel_size, padding=0, stride=1, output_
     s = _checks.integer("stride", stride, 1)
     op = _checks.integer("output_padding", output_padding, 0)
     d = _checks.integer("dilation", dilation, 1)
-    if op >= s:
-        raise ValueError(f"output_padding must be smaller than stride {s}, got {op}")
+    if op >= max(s, d):
+        larger = f"stride {s}" if s >= d else f"stride {s} or dilation {d}, whichever is larger"
+        raise ValueError(f"output_padding must be smaller than {larger}, got {op}")
     size = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
     if size < 1:
         raise ValueError(f"padding {p} crops the whole output away: the output size would be {size}")

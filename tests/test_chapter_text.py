@@ -95,8 +95,8 @@ EXPECTED = {
         "checker_low": min(STAMPS_3) ** 2,
         "checker_high": max(STAMPS_3) ** 2,
         "even_count": min(STAMPS_4) ** 2,
-        # Python-level steps of one batch of 32: four nested loops against a loop over output positions
-        "loop_ratio": (32 * 8 * 8 * 8 + 32 * 16 * 4 * 4) // (8 * 8 + 4 * 4),
+        # the digits: 1,797 images, a fifth held out for testing
+        "n_test": 1797 // 5,
     },
     "05_one_by_one": {"plain_per_pixel": PLAIN, "block_per_pixel": BLOCK, "block_saving": PLAIN / BLOCK},
     "06_dilation": {
@@ -306,3 +306,163 @@ def test_chapter_08_measurements_back_its_claims(executed):
     assert values["equi_pool1_odd"] > 0.1 and values["equi_pool2_even"] > 0.1
     assert values["acc_shift2"] < values["acc_shift1"] < values["test_accuracy"]
     assert STAMPS_3 != [STAMPS_3[0]] * len(STAMPS_3) and set(STAMPS_4) == {2}, "uneven against even overlap"
+
+
+# -- chapter 08 --
+
+
+def chapter_08_text() -> str:
+    return " ".join(markdown("08_backprop").split())
+
+
+def test_chapter_08_backward_pass_statements_hold_for_stride_and_padding():
+    """dx is convolve2d_full(dout, w) for stride 1 (no second flip); for stride s, the full convolution of
+    dout spread out with s - 1 zeros, plus (H + 2p - k) mod s zero rows the floor dropped, then cropped;
+    dweight for stride s is a dilated correlation of x_pad with dout, cut to the kernel's size."""
+    rng = np.random.default_rng(8)
+    for h, w, k, s, p in [
+        (5, 5, 3, 1, 0),
+        (6, 7, 3, 2, 1),
+        (8, 6, 2, 3, 0),
+        (7, 7, 3, 2, 0),
+        (9, 5, 4, 2, 2),
+    ]:
+        x, kernel = rng.normal(size=(h, w)), rng.normal(size=(k, k))
+        hp, wp = h + 2 * p, w + 2 * p
+        ho, wo = (hp - k) // s + 1, (wp - k) // s + 1
+        dout = rng.normal(size=(ho, wo))
+        dx, dweight, _ = solutions.conv2d_backward(dout[None, None], x[None, None], kernel[None, None], s, p)
+        spread = np.zeros(((ho - 1) * s + 1, (wo - 1) * s + 1))
+        spread[::s, ::s] = dout
+        full = signal.convolve2d(spread, kernel)  # the kernel as it is: the convolution flips it
+        assert full.shape == ((ho - 1) * s + k, (wo - 1) * s + k)
+        assert full.shape == (hp - (hp - k) % s, wp - (wp - k) % s), "short by the rows the floor dropped"
+        dx_pad = np.pad(full, ((0, (hp - k) % s), (0, (wp - k) % s)))  # zeros for the rows never read
+        np.testing.assert_allclose(dx[0, 0], dx_pad[p : p + h, p : p + w], atol=1e-12)
+        x_pad = np.pad(x, p)
+        dilated = solutions.dilated_correlate2d(x_pad, dout, s)
+        assert dilated.shape == (k + (hp - k) % s, k + (wp - k) % s)
+        np.testing.assert_allclose(dweight[0, 0], dilated[:k, :k], atol=1e-12)
+        if s == 1:
+            np.testing.assert_allclose(dx_pad, solutions.convolve2d_full(dout, kernel), atol=1e-12)
+            flipped_twice = solutions.convolve2d_full(dout, kernel[::-1, ::-1])
+            assert not np.allclose(dx_pad, flipped_twice), "rotating the kernel first flips it twice"
+    text = chapter_08_text()
+    assert "convolve2d_full(dout, w)" in text and "dilated_correlate2d(x_pad, dout, s)" in text
+    assert "$(H + 2p - k) \\bmod s$" in text
+
+
+def test_chapter_08_transposed_convolution_is_the_transposed_matrix():
+    """The matrix C of a 3 x 3 convolution of a 4 x 4 input, built here from the definition: C @ x is
+    scipy's correlation, and C.T @ dout the transposed convolution."""
+    rng = np.random.default_rng(3)
+    kernel, image, dout = rng.normal(size=(3, 3)), rng.normal(size=(4, 4)), rng.normal(size=(2, 2))
+    C = np.zeros((4, 16))
+    for (i, j), (u, v) in itertools.product(np.ndindex(2, 2), np.ndindex(4, 4)):
+        if 0 <= u - i < 3 and 0 <= v - j < 3:
+            C[2 * i + j, 4 * u + v] = kernel[u - i, v - j]
+    np.testing.assert_allclose(C @ image.ravel(), signal.correlate2d(image, kernel, "valid").ravel())
+    stamped = solutions.conv_transpose2d(dout[None, None], kernel[None, None])[0, 0]
+    np.testing.assert_allclose(C.T @ dout.ravel(), stamped.ravel())
+    assert (C != 0).sum(axis=1).tolist() == [9] * 4, "each row holds the kernel's nine weights"
+    assert "section 14.10" in chapter_08_text() and "fractionally strided" in chapter_08_text()
+
+
+def test_chapter_08_gradient_checkerboard_is_one_two_four():
+    """A stride-2, 3 x 3 convolution of a 7 x 7 image with dout of ones: each pixel's gradient counts the
+    windows that read it, 1, 2 or 4, as the text says."""
+    per_axis = [sum(0 <= u - 2 * i < 3 for i in range(3)) for u in range(7)]
+    counts = np.outer(per_axis, per_axis)
+    assert sorted(set(counts.ravel().tolist())) == [1, 2, 4]
+    dx = solutions.conv2d_backward(np.ones((1, 1, 3, 3)), np.zeros((1, 1, 7, 7)), np.ones((1, 1, 3, 3)), 2)[0]
+    np.testing.assert_array_equal(dx[0, 0], counts)
+    assert "receive 1, 2 or 4 times the gradient" in chapter_08_text()
+
+
+def test_chapter_08_further_exercises_sizes():
+    """Exercise 5: 4 x 4 kernel, stride 2, padding 1 maps 2 to 4; a 3 x 3 kernel gives 3, and
+    output_padding 1 fixes it. Exercise 6: nearest-neighbour resize, then a 3 x 3 convolution of ones
+    with padding 1, has equal interior pixels, unlike the stride-2 transposed convolution."""
+    assert solutions.transposed_output_size(2, 4, 1, 2) == 4
+    assert solutions.transposed_output_size(2, 3, 1, 2) == 3
+    assert solutions.transposed_output_size(2, 3, 1, 2, 1) == 4
+    resized = np.repeat(np.repeat(np.ones((6, 6)), 2, axis=0), 2, axis=1)
+    smoothed = signal.correlate2d(np.pad(resized, 1), np.ones((3, 3)), "valid")
+    assert smoothed.shape == (12, 12) and set(smoothed[1:-1, 1:-1].ravel().tolist()) == {9.0}
+    text = chapter_08_text()
+    assert "still with stride 2 and padding 1" in text and "np.repeat" in text
+
+
+def test_chapter_08_output_padding_rule_is_pytorchs():
+    """The text states max(stride, dilation); the values from the stride on map back to more than n."""
+    text = chapter_08_text()
+    assert "max(`stride`, `dilation`)" in text and "$\\max(s, d) - 1$" in text
+    assert "padding before stride" in text
+    for n, k, s, d in [(4, 3, 1, 2), (3, 3, 2, 3)]:
+        for op in range(s, max(s, d)):
+            size = solutions.transposed_output_size(n, k, 0, s, op, d)
+            assert solutions.output_size(size, k, 0, s, d) > n
+
+
+CHAPTER_08_FALSE_BEFORE = [
+    r"always smaller than the stride",
+    r"before cropping padding",
+    r"x_p\[",
+    r"differ from any shift",
+    r"loop_ratio|would take minutes",
+    r"or built in \(global pooling",
+    r"\\text\{output\\_padding\}",
+    r"The largest relative error is",
+    r"Only \{glue:text\}`n_wrong`",
+    r"hence the name;",
+]
+
+
+def test_chapter_08_statements_corrected():
+    nb = nbformat.read(source_notebook("08_backprop"), as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    for false in CHAPTER_08_FALSE_BEFORE:
+        assert not re.search(false, text), false
+    glossary = (ROOT / "glossary.md").read_text()
+    entries = glossary[glossary.index("```{glossary}") :]
+    assert "\\_" not in entries and "output padding} +" not in entries
+    assert "resizing" in entries and "dilated by $s$" in entries
+    assert "The first four are" not in (ROOT / "references.md").read_text()
+    assert "figures and animations drawn by code" not in " ".join((ROOT / "intro.md").read_text().split())
+
+
+BUILD_TIME = (
+    "layer_check_error",
+    "network_check_error",
+    "n_wrong",
+    "test_accuracy",
+    "train_seconds",
+    "speed_window_pool",
+    "speed_four_loops",
+    "equi_pool1_odd",
+    "acc_shift1",
+)
+
+
+def test_chapter_08_build_time_numbers_are_phrased_as_such():
+    """Every paragraph that quotes a number measured by a run says it was measured when the page was built."""
+    nb = nbformat.read(source_notebook("08_backprop"), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for paragraph in cell.source.split("\n\n"):
+            quoted = [name for name in BUILD_TIME if f"`{name}" in paragraph]
+            if quoted and not paragraph.lstrip().startswith("- "):
+                flat = " ".join(paragraph.split())
+                assert "when this page was built" in flat.lower(), (quoted, flat[:120])
+    text = chapter_08_text()
+    assert text.count("When this page was built") + text.count("when this page was built") >= 5
+
+
+def test_chapter_08_timings_back_the_speed_advice(executed):
+    """Looping per pooling window is slower than per position, four-loop conv2d slower still, and the
+    ratio quoted is the one of the two training times."""
+    values = glued(executed["08_backprop"])
+    assert values["train_seconds"] < values["speed_window_pool"] < values["speed_four_loops"]
+    assert values["speed_ratio"] == pytest.approx(values["speed_four_loops"] / values["train_seconds"])
+    assert values["speed_window_pool"] > 2 * values["train_seconds"], "pooling's loops are worth removing"

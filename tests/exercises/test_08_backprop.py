@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import nbformat
 import pytest
 from helpers import (
@@ -323,3 +325,182 @@ def test_driver_differentiates_the_students_own_conv2d():
 
     assert runner.drive_conv_backward({**funcs, "conv2d": stub}, "conv2d_backward", args)[1] is None
     assert runner.drive_conv_backward({"conv2d_backward": backward}, "conv2d_backward", args)[1] is None
+
+
+# -- the visible tests and the given helpers, run with wrong answers in place --------------------------
+
+
+def cells_by_id() -> dict[str, nbformat.NotebookNode]:
+    nb = nbformat.read(source_notebook(CHAPTER), as_version=4)
+    return {cell.get("id"): cell for cell in nb.cells}
+
+
+def visible_cell(name: str) -> str:
+    nb = nbformat.read(source_notebook(CHAPTER), as_version=4)
+    return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == name)
+
+
+def notebook_namespace(answers: dict[str, str]) -> dict:
+    """A namespace as the student's notebook has it above the exercises: the preamble, the given
+    check_shapes helper and every model answer, with ``answers`` (grade_id: source) in their place."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    cells = cells_by_id()
+    namespace: dict = {}
+    exec(cells["cell-00"].source, namespace)  # noqa: S102 - the course's own notebook
+    exec(cells["check-shapes"].source, namespace)  # noqa: S102
+    for source in {**MODEL, **answers}.values():
+        exec(source, namespace)  # noqa: S102
+    return namespace
+
+
+# One wrong answer per row, each a mistake the visible cell must catch with an AssertionError.
+VISIBLE_MISTAKES = {
+    "conv2d_backward: kernel flipped in dx": (
+        "conv2d_backward",
+        changed("conv2d_backward", DX_LINE, DX_LINE.replace("(g, weight,", "(g, weight[:, :, ::-1, ::-1],")),
+    ),
+    "conv2d_backward: stride ignored in dx": (
+        "conv2d_backward",
+        changed("conv2d_backward", "dxp[:, :, rows, cols] +=", "dxp[:, :, i:i + kh, j:j + kw] +="),
+    ),
+    "conv2d_backward: padding not cropped": (
+        "conv2d_backward",
+        changed("conv2d_backward", "dx = dxp[:, :, ph:ph + H, pw:pw + W]", "dx = dxp"),
+    ),
+    "conv2d_backward: dweight of the last image only": (
+        "conv2d_backward",
+        changed("conv2d_backward", DW_LINE, "dweight += np.multiply.outer(g[-1], xp[-1, :, rows, cols])"),
+    ),
+    "conv2d_backward: dout of the wrong shape accepted": (
+        "conv2d_backward",
+        changed("conv2d_backward", "if dout.shape != (N, F, Ho, Wo):", "if dout.ndim != 4:"),
+    ),
+    "transposed_output_size: chapter 03's formula": (
+        "transposed_output_size",
+        changed(
+            "transposed_output_size",
+            "size = (n - 1) * s - 2 * p + d * (k - 1) + op + 1",
+            "size = (n + 2 * p - d * (k - 1) - 1) // s + 1",
+        ),
+    ),
+    "transposed_output_size: output_padding forgotten": (
+        "transposed_output_size",
+        changed(
+            "transposed_output_size",
+            "size = (n - 1) * s - 2 * p + d * (k - 1) + op + 1",
+            "size = (n - 1) * s - 2 * p + d * (k - 1) + 1",
+        ),
+    ),
+    "transposed_output_size: output_padding checked against the stride only": (
+        "transposed_output_size",
+        changed("transposed_output_size", "if op >= max(s, d):", "if op >= s:"),
+    ),
+    "transposed_output_size: output_padding never checked": (
+        "transposed_output_size",
+        changed("transposed_output_size", "if op >= max(s, d):", "if False:"),
+    ),
+    "conv_transpose2d: overlaps overwritten": (
+        "conv_transpose2d",
+        changed(
+            "conv_transpose2d",
+            "canvas[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw] += stamp",
+            "canvas[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw] = stamp",
+        ),
+    ),
+    "conv_transpose2d: padding pair read as (columns, rows)": (
+        "conv_transpose2d",
+        changed(
+            "conv_transpose2d",
+            "ph, pw = (padding, padding) if isinstance(padding, int) else padding",
+            "pw, ph = (padding, padding) if isinstance(padding, int) else padding",
+        ),
+    ),
+    "conv_transpose2d: padding added instead of cropped": (
+        "conv_transpose2d",
+        changed(
+            "conv_transpose2d",
+            "out = canvas[:, :, ph:ph + Ho, pw:pw + Wo]",
+            "out = np.pad(canvas, ((0, 0), (0, 0), (ph, ph), (pw, pw)))",
+        ),
+    ),
+    "conv_transpose2d: bias dropped": (
+        "conv_transpose2d",
+        changed("conv_transpose2d", "out = out + np.asarray(bias", "out = out + 0 * np.asarray(bias"),
+    ),
+    "conv_transpose2d: weight read as (F, C_in)": (
+        "conv_transpose2d",
+        changed("conv_transpose2d", "Cw, F, kh, kw = weight.shape", "F, Cw, kh, kw = weight.shape").replace(
+            "np.tensordot(x[:, :, i, j], weight, axes=([1], [0]))",
+            "np.tensordot(x[:, :, i, j], weight, axes=([1], [1]))",
+        ),
+    ),
+    # a dx of the wrong shape shows in the conv_transpose2d tests, which must name conv2d_backward
+    "conv_transpose2d's tests: conv2d_backward's dx not cropped": (
+        "conv_transpose2d",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("label", sorted(VISIBLE_MISTAKES))
+def test_visible_tests_catch_the_mistake(label):
+    name, answer = VISIBLE_MISTAKES[label]
+    if answer is None:  # the knock-on case: the wrong function is another exercise's
+        answers = {"conv2d_backward": VISIBLE_MISTAKES["conv2d_backward: padding not cropped"][1]}
+    else:
+        answers = {name: answer}
+    namespace = notebook_namespace(answers)
+    with pytest.raises(AssertionError) as caught:
+        exec(visible_cell(f"{name}_visible"), namespace)  # noqa: S102
+    if answer is None:
+        assert "fix conv2d_backward" in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["conv2d_backward", "transposed_output_size", "conv_transpose2d"])
+def test_visible_tests_pass_with_the_model_answer(name, capsys):
+    exec(visible_cell(f"{name}_visible"), notebook_namespace({}))  # noqa: S102
+    assert "all visible tests passed" in capsys.readouterr().out
+
+
+def test_paste_check_says_what_to_paste_and_still_catches_a_wrong_layer(capsys):
+    """With the stubs of the release, the check of the pasted layers prints one line saying what to paste
+    where; with a pasted layer that is wrong, it fails with its teaching message."""
+    stubs = {
+        "earlier_conv2d": STUB_CONV2D,
+        "earlier_maxpool2d": "def maxpool2d_forward(x, kernel_size, stride=None):\n"
+        "    raise NotImplementedError()\n\n\n"
+        "def maxpool2d_backward(dout, cache):\n    raise NotImplementedError()\n",
+    }
+    exec(visible_cell("earlier_layers_visible"), notebook_namespace(stubs))  # noqa: S102
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and "conv2d" in lines[0] and "max pooling" in lines[0], lines
+    assert "first cell above" in lines[0] and "second cell above" in lines[0]
+    exec(visible_cell("earlier_layers_visible"), notebook_namespace({"earlier_conv2d": STUB_CONV2D}))  # noqa: S102
+    only = capsys.readouterr().out.strip()
+    assert "conv2d" in only and "max pooling" not in only
+    with pytest.raises(AssertionError, match="conv2d"):
+        exec(visible_cell("earlier_layers_visible"), notebook_namespace({"earlier_conv2d": DOUBLED_CONV2D}))  # noqa: S102
+
+
+def test_the_network_names_the_function_whose_result_has_the_wrong_shape():
+    """A conv2d_backward whose dx keeps the padding stops the network's backward pass with a message
+    naming conv2d_backward, not with a broadcast error inside maxpool2d_backward."""
+    import numpy as np
+
+    cells = cells_by_id()
+    wrong = VISIBLE_MISTAKES["conv2d_backward: padding not cropped"][1]
+    for answers, stops in (({}, False), ({"conv2d_backward": wrong}, True)):
+        namespace = notebook_namespace(answers)
+        tree = ast.parse(cells["cell-34"].source)  # the network's functions, not its training
+        tree.body = [node for node in tree.body if isinstance(node, ast.FunctionDef | ast.Import)]
+        exec(compile(tree, "network", "exec"), namespace)  # noqa: S102
+        rng = np.random.default_rng(0)
+        args = (namespace["init_params"](), rng.random((3, 1, 8, 8)), np.array([0, 1, 2]))
+        if not stops:
+            loss, grads = namespace["loss_and_gradients"](*args)
+            assert set(grads) == {"w1", "b1", "w2", "b2", "w3", "b3"} and loss > 0
+            continue
+        with pytest.raises(AssertionError, match="fix conv2d_backward"):
+            namespace["loss_and_gradients"](*args)

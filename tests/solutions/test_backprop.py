@@ -271,7 +271,7 @@ def test_conv_transpose2d_bad_arguments(x, weight, kwargs, name):
     st.integers(1, 3),
 )
 def test_transposed_output_size_matches_torch_and_inverts_output_size(n, k, p, s, data, d):
-    op = data.draw(st.integers(0, s - 1))
+    op = data.draw(st.integers(0, max(s, d) - 1))
     expected = (n - 1) * s - 2 * p + d * (k - 1) + op + 1
     if expected < 1:
         with pytest.raises(ValueError, match="padding"):
@@ -288,7 +288,60 @@ def test_transposed_output_size_matches_torch_and_inverts_output_size(n, k, p, s
         dilation=(d, 1),
     )
     assert size == out.shape[2]
-    assert output_size(size, k, p, s, d) == n  # chapter 03's formula maps it back
+    if op < s:
+        assert output_size(size, k, p, s, d) == n  # chapter 03's formula maps it back
+    else:  # allowed by the dilation only: a size that no such convolution maps back to n
+        assert output_size(size, k, p, s, d) > n
+
+
+def torch_transposed_size(n, k, p, s, op, d):
+    """The output length of PyTorch's ConvTranspose2d along one axis, or None if it refuses."""
+    layer = torch.nn.ConvTranspose2d(
+        1, 1, (k, 1), stride=(s, 1), padding=(p, 0), output_padding=(op, 0), dilation=(d, 1), bias=False
+    )
+    try:
+        with torch.no_grad():
+            return layer(torch.zeros(1, 1, n, 1, dtype=torch.float64).to(layer.weight.dtype)).shape[2]
+    except RuntimeError:
+        return None
+
+
+GRID = [
+    (n, k, p, s, op, d)
+    for n in (1, 3, 4)
+    for k in (1, 3)
+    for p in (0, 1, 2)
+    for s in (1, 2, 3)
+    for d in (1, 2, 3)
+    for op in range(0, max(s, d) + 2)
+]
+
+
+def test_transposed_output_size_follows_pytorchs_output_padding_rule():
+    """Over a grid of (n, k, p, s, op, d), including output_padding from 0 to max(stride, dilation) + 1:
+    a size exactly where PyTorch's ConvTranspose2d gives one, ValueError exactly where it refuses."""
+    accepted_by_dilation = 0
+    for n, k, p, s, op, d in GRID:
+        expected = torch_transposed_size(n, k, p, s, op, d)
+        if expected is None:
+            with pytest.raises(ValueError):
+                transposed_output_size(n, k, p, s, op, d)
+        else:
+            assert transposed_output_size(n, k, p, s, op, d) == expected, (n, k, p, s, op, d)
+            accepted_by_dilation += op >= s
+    assert accepted_by_dilation > 0, "the grid reaches output_padding >= stride with a larger dilation"
+    assert torch_transposed_size(4, 3, 0, 1, 1, 2) == transposed_output_size(4, 3, 0, 1, 1, 2) == 9
+    with pytest.raises(ValueError, match="output_padding"):
+        transposed_output_size(4, 3, 0, 1, 2, 2)
+
+
+def test_conv_transpose2d_keeps_output_padding_below_the_stride():
+    """conv_transpose2d has no dilation: its output_padding stays below the stride, as PyTorch's."""
+    x, weight = np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2))
+    with pytest.raises(RuntimeError):
+        F.conv_transpose2d(tensor(x), tensor(weight), stride=2, output_padding=2)
+    with pytest.raises(ValueError, match="output_padding"):
+        conv_transpose2d(x, weight, stride=2, output_padding=2)
 
 
 def test_transposed_output_size_examples():
@@ -306,6 +359,7 @@ def test_transposed_output_size_examples():
         ((4, 3, -1), "padding"),
         ((4, 3, 0, 0), "stride"),
         ((4, 3, 0, 2, 2), "output_padding"),
+        ((4, 3, 0, 1, 2, 2), "output_padding"),  # equal to the dilation, larger than the stride
         ((4, 3, 0, 2, -1), "output_padding"),
         ((4, 3, 0, 1, 0, 0), "dilation"),
         ((1, 1, 1), "padding"),  # the output would be empty

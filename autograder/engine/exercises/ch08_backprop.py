@@ -181,6 +181,17 @@ def _size_cases(rng):
         ("n 1, kernel 5", (1, 5, 0, 1, 0, 1)),
         ("n 6, kernel 5, padding 2, stride 2, output_padding 1", (6, 5, 2, 2, 1, 1)),
         ("output_padding equal to the stride (invalid)", (3, 3, 0, 1, 1, 1)),
+        # PyTorch's rule: output_padding < max(stride, dilation), on both sides of the boundary
+        (
+            "n 4, kernel 3, stride 1, dilation 2, output_padding 1 (allowed: below the dilation)",
+            (4, 3, 0, 1, 1, 2),
+        ),
+        (
+            "n 3, kernel 3, stride 2, dilation 3, output_padding 2 (allowed: below the dilation)",
+            (3, 3, 0, 2, 2, 3),
+        ),
+        ("output_padding equal to the dilation, above the stride (invalid)", (4, 3, 0, 1, 2, 2)),
+        ("output_padding equal to the stride, above the dilation (invalid)", (4, 3, 1, 3, 3, 2)),
         ("padding crops everything (invalid)", (1, 1, 1, 1, 0, 1)),
         ("stride 0 (invalid)", (4, 3, 0, 0, 0, 1)),
     ]
