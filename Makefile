@@ -7,7 +7,7 @@ SANDBOX ?= required
 # nbgrader shells out to alembic: the venv's bin/ must be on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: book release test test-fast lint bench clean
+.PHONY: book pdf release test test-fast lint bench clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,16 @@ $(BIN)/.oracles: $(BIN)/.installed requirements-oracles.txt
 ## book: student notebooks in release/ and the static site in _build/html
 book: $(BIN)/.installed
 	$(BIN)/python -m autograder book
+
+## pdf: the course as one PDF, _build/pdf/convolutions-course.pdf: each page of the site, in _toc.yml's
+## order, printed by Chromium once MathJax is done (builds the site first if needed)
+pdf: $(BIN)/.installed _build/html/index.html
+	@[ -x /usr/bin/chromium ] || $(BIN)/python -m playwright install chromium >/dev/null 2>&1 || \
+	  { echo "make pdf needs Chromium: sudo apt-get install -y --no-install-recommends chromium" >&2; exit 1; }
+	$(BIN)/python -m autograder pdf
+
+_build/html/index.html:
+	$(MAKE) book
 
 ## release: student notebooks only (release/<chapter>/<chapter>.ipynb)
 release: $(BIN)/.installed

@@ -8,22 +8,34 @@
   ``to_jshtml``) whose frame image and slider have no name.
 - Bibliography entries are list items: docutils marks them ``doc-biblioentry``, a role that ARIA 1.2
   deprecates and that is not allowed as a child of the ``list`` around them.
+- Each figure a cell draws links to its full-size image: on a phone a wide figure shrinks to the column,
+  and a tap opens it at full size. The link's accessible name is the image's alt text (no other label,
+  so a screen reader announces the figure once, as a link).
+- ``_static/mathjax-speech.js`` (MathJax's speech rules loaded as scripts, so that formulas render and
+  are spoken from disk too) is linked from the pages with formulas only.
 """
 
 from __future__ import annotations
 
 import html
+import posixpath
 
 from docutils import nodes
+from sphinx.util.osutil import relative_uri
+
+SPEECH_SCRIPT = "mathjax-speech.js"
+
+
+def _filename(asset) -> str:
+    # An inline script's filename is None or "" depending on who added it: both mean "no file".
+    return str(getattr(asset, "filename", asset) or "")
 
 
 def _unique(assets):
     seen, kept = set(), []
     for asset in assets:
-        # An inline script's filename is None or "" depending on who added it: both mean "no file".
-        filename = getattr(asset, "filename", asset) or ""
         attributes = getattr(asset, "attributes", {})
-        key = (str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        key = (_filename(asset), tuple(sorted((k, str(v)) for k, v in attributes.items())))
         if key not in seen:
             seen.add(key)
             kept.append(asset)
@@ -51,6 +63,37 @@ def name_animations(app, doctree):
             raw.replace_self(nodes.raw(text, text, format="html", classes=raw.get("classes", [])))
 
 
+def place_speech_script(app, pagename, templatename, context, doctree):
+    """Keep ``_static/mathjax-speech.js`` (which Jupyter Book links from every page) on the pages that
+    load MathJax only. It must run after the page's MathJax configuration, which it extends, and before
+    MathJax: its priority (800, Jupyter Book's) puts it after the configuration (500), and MathJax's
+    script is deferred, so it runs once the whole page has been read."""
+    scripts = context.get("script_files")
+    if scripts is None:
+        return
+    if not any(_filename(s).endswith(app.config.mathjax_path) for s in scripts):
+        context["script_files"] = [s for s in scripts if not _filename(s).endswith(SPEECH_SCRIPT)]
+
+
+def link_figures(app, doctree, docname):
+    """Wrap each image a cell outputs (not an animation's frame: that is HTML) in a link to its file."""
+    if app.builder.format != "html":
+        return
+    images = relative_uri(app.builder.get_target_uri(docname), app.builder.imagedir)
+    for image in list(doctree.findall(nodes.image)):
+        output = image.parent
+        while output is not None and output.get("nb_element") != "cell_code_output":
+            output = output.parent
+        if output is None or isinstance(image.parent, nodes.reference):
+            continue
+        uri = image["uri"]
+        if uri not in app.env.images:
+            continue  # not a local file (Sphinx would warn about it already)
+        link = nodes.reference("", "", internal=True, refuri=posixpath.join(images, app.env.images[uri][1]))
+        image.replace_self(link)
+        link.append(image)
+
+
 def bibliography_as_list(app, pagename, templatename, context, doctree):
     if "body" in context:
         context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
@@ -59,5 +102,7 @@ def bibliography_as_list(app, pagename, templatename, context, doctree):
 def setup(app):
     app.connect("html-page-context", dedupe_assets, priority=900)
     app.connect("html-page-context", bibliography_as_list)
+    app.connect("html-page-context", place_speech_script, priority=910)  # after MathJax
+    app.connect("doctree-resolved", link_figures)
     app.connect("doctree-read", name_animations)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {grade,export,similarity,gradescope,release,book} ...``.
+"""Command line: ``python -m autograder {grade,export,similarity,gradescope,release,book,pdf} ...``.
 
 Each command is a thin layer over a keyword-only ``main()``: options left out on the command line
 are not passed at all, so the defaults are the ones in that ``main()`` signature and the command line
@@ -98,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     k = verbs.add_parser("book", help="release the notebooks and build the website in _build/html")
     k.add_argument("--output", help="build directory (default: _build)")
+
+    d = verbs.add_parser("pdf", help="print the built website into one PDF of the course (Chromium)")
+    d.add_argument("--html", help="the built site (default: _build/html)")
+    d.add_argument("-o", "--output", help="the PDF (default: _build/pdf/convolutions-course.pdf)")
     return parser
 
 
@@ -190,6 +194,10 @@ def _run(args: argparse.Namespace) -> int:
         from autograder.publishing import book
 
         print(f"site built in {book.main(**_given(args, 'output'))}")
+    elif args.verb == "pdf":
+        from autograder.publishing import pdf
+
+        print(f"course printed to {pdf.main(**_given(args, 'html', 'output'))}")
     return 0
 
 

@@ -9,6 +9,7 @@ this staged copy without executing anything (executed notebooks are cached: :mod
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -35,6 +36,8 @@ BOOK_FILES = (
     "_ext/explorers.py",
     # The explorers' modules and stylesheet (the {explorer} directive), every one in the folder.
     *(f"_static/explorers/{p.name}" for p in sorted((ROOT / "_static" / "explorers").glob("*.*s"))),
+    "_static/mathjax-speech.js",
+    "_static/math-scroll.js",
 )
 
 
@@ -91,6 +94,16 @@ def mathjax_files():
                 yield path, path.relative_to(es5)
 
 
+def speech_rules_script(locale: str, json_text: str) -> bytes:
+    """A speech rule map (``sre/mathmaps/<locale>.json``) as a script that stores its JSON text in
+    ``window.courseMathMaps``: ``_static/mathjax-speech.js`` loads it with a script element, which
+    works from disk (``file://``), where MathJax's own loader (an XMLHttpRequest) is refused."""
+    return (
+        f"(window.courseMathMaps = window.courseMathMaps || {{}})[{json.dumps(locale)}] = "
+        f"{json.dumps(json_text)};\n"
+    ).encode()
+
+
 def stage(build: Path, chapter_ids: list[str], course: Path = ROOT, cache: Path | None = None) -> Path:
     """Write the book's sources (student views, release notebooks, MathJax) into ``build/site-src``;
     executed notebooks are kept in ``cache`` (default ``build/executed``)."""
@@ -100,6 +113,9 @@ def stage(build: Path, chapter_ids: list[str], course: Path = ROOT, cache: Path 
             _write(src / name, (course / name).read_bytes())
     for path, relative in mathjax_files():
         _write(src / "_extra" / "mathjax" / relative, path.read_bytes())
+        if relative.parent == Path("sre", "mathmaps") and relative.suffix == ".json":
+            script = speech_rules_script(relative.stem, path.read_text(encoding="utf-8"))
+            _write(src / "_extra" / "mathjax" / relative.with_suffix(".js"), script)
     sources = [course / "chapters" / c / f"{c}.ipynb" for c in chapter_ids]
     for chapter_id, executed in zip(chapter_ids, execute(sources, cache or build / "executed"), strict=True):
         page_dir = src / "chapters" / chapter_id

@@ -31,6 +31,7 @@ EXCEPTED: dict[str, str] = {}
 # slash between words ("1, 3 / 4, 10": rows of a grid) is prose.
 FILE_NAME = re.compile(r"^\S*/\S*$|^\S+\.(png|jpe?g|gif|svg|webp)$|^[0-9a-f]{32,}$", re.IGNORECASE)
 NARROW = 320  # WCAG 1.4.10 (reflow): 320 CSS pixels, what a 1280 px window shows at 400 % zoom
+PHONE = 390  # a phone held upright
 # The theme makes code blocks that scroll sideways focusable on a resize, debounced by 300 ms.
 AFTER_RESIZE_MS = 600
 
@@ -130,6 +131,60 @@ def download_problems(page, chapter_id: str) -> list[str]:
     return problems
 
 
+def raw_tex(page) -> list[str]:
+    """Formulas that show TeX instead of typesetting it: MathJax's error marks (an unknown macro is red
+    text) and a backslash in what a formula renders (``\\text{output\\_padding}`` shows ``\\_``)."""
+    return page.locator("mjx-container").evaluate_all(
+        """containers => containers.flatMap((c, i) => {
+          const tex = (c.closest('.math') || c).getAttribute('data-tex') || '';
+          const mml = c.querySelector('mjx-assistive-mml');
+          const shown = mml ? mml.textContent : '';
+          const problems = [];
+          if (c.querySelector('mjx-merror, [data-mjx-error]')) problems.push('MathJax error');
+          if (shown.includes('\\\\')) problems.push('shows a backslash: ' + shown.trim().slice(0, 80));
+          return problems.map(p => `formula ${i}: ${p}`);
+        })"""
+    )
+
+
+def code_that_scrolls(page) -> list[str]:
+    """Code cells whose input scrolls sideways (a line wider than the column)."""
+    return page.locator(".cell_input pre").evaluate_all(
+        "pres => pres.filter(p => p.scrollWidth > p.clientWidth + 1)"
+        ".map(p => `${p.scrollWidth} px in ${p.clientWidth} px: ` + p.textContent.split('\\n')"
+        ".reduce((a, b) => b.length > a.length ? b : a, '').trim().slice(0, 60))"
+    )
+
+
+def phone_problems(page) -> list[str]:
+    """At phone width: the page does not scroll sideways; each display equation that overflows its box
+    scrolls in it and can take the focus; each figure a cell draws links to an image file that loads."""
+    problems = []
+    scroll, view = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    if scroll > view:
+        problems.append(f"the page scrolls sideways: {scroll} px wide in a {view} px window")
+    for box in page.locator("div.math").evaluate_all(
+        "boxes => boxes.filter(b => b.scrollWidth > b.clientWidth + 1).map(b => [b.scrollWidth,"
+        " getComputedStyle(b).overflowX, b.tabIndex, (b.querySelector('mjx-container') || b)"
+        ".getAttribute('aria-label') || b.textContent.slice(0, 40)])"
+    ):
+        width, overflow, tab, name = box
+        if overflow not in ("auto", "scroll") or tab < 0:
+            problems.append(f"equation {name!r} ({width} px): overflow-x {overflow}, tabindex {tab}")
+    figures = page.locator(".cell_output img").evaluate_all(
+        "images => images.filter(i => !i.closest('.animation')).map(i => {"
+        " const a = i.closest('a'); return [i.getAttribute('src'), a ? a.href : null]; })"
+    )
+    for src, href in figures:
+        if not href:
+            problems.append(f"figure {src} links to no full-size image")
+            continue
+        response = page.request.get(href)
+        if not response.ok or not response.headers.get("content-type", "").startswith("image/"):
+            problems.append(f"figure {src} links to {href}: HTTP {response.status}")
+    return problems
+
+
 @pytest.mark.parametrize("relative", PAGES)
 def test_page(site, served, visit, request, relative):
     v = visit()
@@ -148,6 +203,8 @@ def test_page(site, served, visit, request, relative):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / (relative.replace("/", "__")[:-5] + ".png")), full_page=True)
     problems["text alternatives"], figures = image_problems(page)
+    problems["raw TeX in formulas"] = raw_tex(page)
+    problems["code cells that scroll sideways at 1280 px"] = code_that_scrolls(page)
 
     chapter_id = relative.split("/")[1] if relative.startswith("chapters/") else None
     if chapter_id:
@@ -164,7 +221,11 @@ def test_page(site, served, visit, request, relative):
     problems["console, network and HTTP"] = list(v.problems)
     problems["axe at 1280 px"] = axe_violations(page)
 
-    # The same page, narrowed as a zoomed-in window is (no reload): it must reflow and stay accessible.
+    # The same page on a phone (no reload), then narrowed as a zoomed-in window is: it must reflow and
+    # stay accessible.
+    page.set_viewport_size({"width": PHONE, "height": 844})
+    page.wait_for_timeout(AFTER_RESIZE_MS)
+    problems[f"at {PHONE} px"] = phone_problems(page)
     page.set_viewport_size({"width": NARROW, "height": 900})
     page.wait_for_timeout(AFTER_RESIZE_MS)
     scroll, view = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
