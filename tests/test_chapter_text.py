@@ -67,6 +67,7 @@ def coverage_2d(taps: int, dilations) -> tuple[int, int]:
     reached = reach_offsets(taps, dilations)
     return len(reached) ** 2, (max(reached) + 1) ** 2
 
+
 def block_max(maps: np.ndarray, k: int) -> np.ndarray:
     """Max pooling with stride = window on maps whose sides k divides, by reshaping into blocks."""
     n, c, h, w = maps.shape
@@ -186,7 +187,11 @@ def test_the_gridding_rules_chapter_6_states():
 def test_gridding_remedies_are_not_overstated():
     """Growing dilations and co-prime dilations do not avoid gridding by themselves (2, 4, 8 and 1, 5, 9)."""
     sources = markdown("06_dilation") + (ROOT / "glossary.md").read_text()
-    for false in [r"[Gg]rowing dilations (avoid|fill)", r"co-prime dilations avoid", r"grow them exponentially"]:
+    for false in [
+        r"[Gg]rowing dilations (avoid|fill)",
+        r"co-prime dilations avoid",
+        r"grow them exponentially",
+    ]:
         assert not re.search(false, " ".join(sources.split())), false
 
 
@@ -209,11 +214,16 @@ def test_pooling_tolerates_moves_inside_the_window_only():
     assert np.array_equal(block_max(np.roll(spot, (1, 1), axis=(2, 3)), 2), block_max(spot, 2))
     assert not np.array_equal(block_max(np.roll(spot, (0, 2), axis=(2, 3)), 2), block_max(spot, 2))
     assert UNCHANGED[2, 1] < UNCHANGED[3, 1] < UNCHANGED[4, 1]
-    assert UNCHANGED[2, 1] == pytest.approx(100 / 7, abs=3) and UNCHANGED[4, 1] == pytest.approx(900 / 23, abs=6)
+    assert UNCHANGED[2, 1] == pytest.approx(100 / 7, abs=3) and UNCHANGED[4, 1] == pytest.approx(
+        900 / 23, abs=6
+    )
     assert UNCHANGED[2, 2] == UNCHANGED[4, 4] == 0
     text = " ".join(markdown("07_pooling").split())
-    for false in ["makes the features approximately invariant", "many pooled values stay the same",
-                  "it offers approximate invariance"]:
+    for false in [
+        "makes the features approximately invariant",
+        "many pooled values stay the same",
+        "it offers approximate invariance",
+    ]:
         assert false not in text, false
 
 
