@@ -225,6 +225,9 @@ def test_pooling_tolerates_moves_inside_the_window_only():
         "it offers approximate invariance",
     ]:
         assert false not in text, false
+    glossary = " ".join((ROOT / "glossary.md").read_text().split())
+    assert "about one in seven $2 \\times 2$ pooled values" in glossary  # 1/7: the measured share above
+    assert "approximate invariance to small shifts" not in glossary
 
 
 def test_chapter_7_cites_what_says_it_and_links_chapter_8():
