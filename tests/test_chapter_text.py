@@ -112,7 +112,9 @@ EXPECTED = {
         # Python-level steps of one batch of 32: four nested loops against a loop over output positions
         "loop_ratio": (32 * 8 * 8 * 8 + 32 * 16 * 4 * 4) // (8 * 8 + 4 * 4),
     },
-    "07_pooling": {f"unchanged_k{k}_t{t}": share for (k, t), share in UNCHANGED.items()},
+    "07_pooling": {
+        f"unchanged_k{k}_t{t}": UNCHANGED[k, t] for k, t in [(2, 1), (3, 1), (4, 1), (2, 2), (4, 4)]
+    },
     "05_one_by_one": {"plain_per_pixel": PLAIN, "block_per_pixel": BLOCK, "block_saving": PLAIN / BLOCK},
     "06_dilation": {
         "stack_weights": 3 * 3,
