@@ -242,6 +242,34 @@ def test_chapter_7_cites_what_says_it_and_links_chapter_8():
     assert text.rstrip().endswith("(../08_backprop/08_backprop.ipynb).") and "**Next:** [chapter 8" in text
 
 
+def test_chapter_4_worked_example_arithmetic():
+    """The text's sum for output (0, 0) of filter 0 multiplies the right pixels by the right weights, and it
+    and the second value quoted (filter 1 at (1, 0)) are what a convolution layer computes (SciPy, per
+    channel); conv2d's visible tests use the same arrays and the same expected outputs."""
+    x = np.array([[[1, 2, 0], [0, 1, 3], [2, 1, 0]], [[0, 1, 1], [2, 0, 1], [1, 3, 2]]], float)
+    w = np.array([[[[1, 0], [2, 1]], [[0, 1], [1, 0]]], [[[1, 1], [0, 0]], [[0, 0], [1, -1]]]], float)
+    b = np.array([1.0, -2.0])
+    out = np.array(
+        [[sum(signal.correlate2d(x[c], w[f, c], mode="valid") for c in range(2)) + b[f]] for f in range(2)]
+    )
+    text = " ".join(markdown("04_channels").split())
+    terms = re.findall(r"\\underbrace\{\(([^)]*)\)\}_\{\\text\{channel (\d)\}\}", text)
+    assert [int(c) for _, c in terms] == [0, 1]
+    for products, c in terms:
+        pairs = [tuple(int(v) for v in p.split(r"\cdot")) for p in products.split("+")]
+        assert pairs == list(zip(x[int(c), :2, :2].ravel(), w[0, int(c)].ravel(), strict=True)), c
+    assert "\\underbrace{1}_{b_0} = 2 + 3 + 1 = 6" in text and out[0, 0, 0, 0] == 2 + 3 + 1 == 6
+    assert "(filter 1 at $(1, 0)$ gives $1 - 2 - 2 = -3$)" in text and out[1, 0, 1, 0] == 1 - 2 - 2
+    nb = nbformat.read(source_notebook("04_channels"), as_version=4)
+    visible = next(
+        c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "conv2d_visible"
+    )
+    namespace = {"np": np, "conv2d": solutions.conv2d}
+    exec(visible, namespace)
+    assert np.array_equal(namespace["x"][0], x) and np.array_equal(namespace["w"], w)
+    assert np.array_equal(namespace["b"], b) and np.array_equal(namespace["expected"][0], out[:, 0])
+
+
 @pytest.mark.parametrize("chapter_id", [p.stem for p in SOURCES])
 def test_every_glued_reference_has_a_value(chapter_id, executed):
     wanted = {m.group(1) for m in GLUE_ROLE.finditer(markdown(chapter_id))}
