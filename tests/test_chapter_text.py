@@ -58,6 +58,32 @@ def valid_size(n: int, layers) -> int:
 DILATED = [(3, 1, 1), (3, 1, 2), (3, 1, 4)]
 STRIDED = [(3, 2, 1), (3, 2, 1), (3, 1, 1)]
 GRID = reach_offsets(3, [2, 2, 2])  # three 3x3 layers with dilation 2, along one axis
+# three 3x3 layers with these dilations (first layer first), named as chapter 6 glues them
+GRIDDING_STACKS = {"doubling": (2, 4, 8), "hybrid": (1, 2, 4), "fast": (1, 4, 16), "coprime": (1, 5, 9)}
+
+
+def coverage_2d(taps: int, dilations) -> tuple[int, int]:
+    """(pixels reached, pixels of the span) for a square kernel: a pixel (r, c) is reached when both of its
+    offsets are, so both numbers are squares of the 1-D ones."""
+    reached = reach_offsets(taps, dilations)
+    return len(reached) ** 2, (max(reached) + 1) ** 2
+
+
+def block_max(maps: np.ndarray, k: int) -> np.ndarray:
+    """Max pooling with stride = window on maps whose sides k divides, by reshaping into blocks."""
+    n, c, h, w = maps.shape
+    return maps.reshape(n, c, h // k, k, w // k, k).max(axis=(3, 5))
+
+
+# chapter 7: the share of pooled values (in %) that a diagonal shift by t leaves as they were, k x k windows
+POOL_MAPS = np.random.default_rng(7).random((1, 8, 24, 24))
+UNCHANGED = {
+    (k, t): 100 * np.mean(block_max(np.roll(POOL_MAPS, (t, t), axis=(2, 3)), k) == block_max(POOL_MAPS, k))
+    for k in (2, 3, 4)
+    for t in (1, 2, 3, 4)
+}
+
+
 # ResNet-50's bottleneck block and a plain 3x3 layer: MACs per output pixel (= weights, one use per pixel)
 BLOCK = 256 * 64 * 1 * 1 + 64 * 64 * 3 * 3 + 64 * 256 * 1 * 1
 PLAIN = 256 * 256 * 3 * 3
@@ -98,6 +124,9 @@ EXPECTED = {
         # the digits: 1,797 images, a fifth held out for testing
         "n_test": 1797 // 5,
     },
+    "07_pooling": {
+        f"unchanged_k{k}_t{t}": UNCHANGED[k, t] for k, t in [(2, 1), (3, 1), (4, 1), (2, 2), (4, 4)]
+    },
     "05_one_by_one": {"plain_per_pixel": PLAIN, "block_per_pixel": BLOCK, "block_saving": PLAIN / BLOCK},
     "06_dilation": {
         "stack_weights": 3 * 3,
@@ -107,6 +136,11 @@ EXPECTED = {
         "strided_kept": valid_size(64, STRIDED),
         "gridding_used": len(GRID) ** 2,
         "gridding_span": (max(GRID) + 1) ** 2,
+        **{
+            f"{name}_{what}": count
+            for name, dilations in GRIDDING_STACKS.items()
+            for what, count in zip(("used", "span"), coverage_2d(3, dilations), strict=True)
+        },
     },
 }
 
@@ -176,6 +210,137 @@ def test_next_links_the_page_that_follows_in_the_toc(chapter_id):
     following = pages[pages.index(f"chapters/{chapter_id}/{chapter_id}") + 1]
     link = re.findall(r"\*\*Next:\*\* \[[^\]]+\]\(([^)]+)\)", markdown(chapter_id))
     assert link == [f"../{Path(following).parent.name}/{Path(following).name}.ipynb"]
+
+
+# -- chapters 04-07 --
+
+
+def hdc_m2(dilations) -> int:
+    """Wang et al. (2018), section 3.2: M_n = r_n, M_i = max(M_{i+1} - 2 r_i, 2 r_i - M_{i+1}, r_i)."""
+    m = dilations[-1]
+    for r in reversed(dilations[1:-1]):
+        m = max(m - 2 * r, 2 * r - m, r)
+    return m
+
+
+def no_hole(taps: int, dilations) -> bool:
+    reached = reach_offsets(taps, dilations)
+    return len(reached) == max(reached) + 1
+
+
+def test_gridding_numbers_are_the_issues():
+    assert coverage_2d(3, (2, 4, 8)) == (225, 841)
+    assert coverage_2d(3, (1, 4, 16)) == (729, 1849)
+    assert coverage_2d(3, (1, 5, 9)) == (529, 961)
+    assert coverage_2d(3, (1, 2, 4)) == (225, 225)
+    # the 2-D count is the square of the 1-D one: count the 2-D offsets themselves once
+    offsets = [[(d * m, d * n) for m in range(3) for n in range(3)] for d in (2, 4, 8)]
+    reached = {tuple(map(sum, zip(*parts, strict=True))) for parts in itertools.product(*offsets)}
+    assert len(reached) == 225 and max(r for r, c in reached) == 28
+
+
+def test_the_gridding_rules_chapter_6_states():
+    """Wang et al.'s M_2 <= k is exact for stacks that start at 1 and never decrease; 'each dilation at
+    most k times the one before' is enough; the stacks the text names do what it says."""
+    for layers in (3, 4):
+        for rest in itertools.product(range(1, 20), repeat=layers - 1):
+            dilations = (1, *rest)
+            if list(dilations) == sorted(dilations):
+                assert (hdc_m2(dilations) <= 3) == no_hole(3, dilations), dilations
+            if all(b <= 3 * a for a, b in itertools.pairwise(dilations)):
+                assert no_hole(3, dilations), dilations
+    for good in [(1, 2, 4), (1, 2, 3), (1, 2, 5)]:
+        assert no_hole(3, good) and hdc_m2(good) <= 3, good
+    assert not no_hole(3, (1, 4, 16)) and 16 > 3 * 4
+    assert np.gcd.reduce([1, 5, 9]) == 1 and hdc_m2((1, 5, 9)) == 5 and not no_hole(3, (1, 5, 9))
+    assert np.gcd.reduce([2, 4, 8]) == 2 and not no_hole(3, (2, 4, 8))
+    text = " ".join(markdown("06_dilation").split())
+    assert "1, 2, 4 (the stack above) passes, and so do 1, 2, 3 and 1, 2, 5" in text
+    assert "1, 5, 9 has $M_2 = 5 > 3$" in text
+
+
+def test_gridding_remedies_are_not_overstated():
+    """Growing dilations and co-prime dilations do not avoid gridding by themselves (2, 4, 8 and 1, 5, 9)."""
+    sources = markdown("06_dilation") + (ROOT / "glossary.md").read_text()
+    for false in [
+        r"[Gg]rowing dilations (avoid|fill)",
+        r"co-prime dilations avoid",
+        r"grow them exponentially",
+    ]:
+        assert not re.search(false, " ".join(sources.split())), false
+
+
+def test_glossary_gridding_entry_numbers():
+    text = " ".join((ROOT / "glossary.md").read_text().split())
+    entry = text[text.index("Gridding The holes") :][:800]
+    for dilations in [(2, 4, 8), (1, 4, 16), (1, 5, 9)]:
+        used, span = coverage_2d(3, dilations)
+        assert f"{', '.join(map(str, dilations))} reaches {used:,d} of {span:,d}" in entry or (
+            f"{used:,d} of {span:,d} for dilations {', '.join(map(str, dilations))}" in entry
+        ), dilations
+
+
+def test_pooling_tolerates_moves_inside_the_window_only():
+    """Chapter 7's statements: a bright pixel moved inside its window leaves the pooled map as it was, moved
+    into the next window it does not; larger windows tolerate more; a shift by the window keeps almost none;
+    the one-pixel figure is the issue's (about 15%) and near the exact chance 1/7 for 2x2 windows."""
+    spot = np.zeros((1, 1, 4, 4))
+    spot[0, 0, 0, 0] = 1
+    assert np.array_equal(block_max(np.roll(spot, (1, 1), axis=(2, 3)), 2), block_max(spot, 2))
+    assert not np.array_equal(block_max(np.roll(spot, (0, 2), axis=(2, 3)), 2), block_max(spot, 2))
+    assert UNCHANGED[2, 1] < UNCHANGED[3, 1] < UNCHANGED[4, 1]
+    assert UNCHANGED[2, 1] == pytest.approx(100 / 7, abs=3) and UNCHANGED[4, 1] == pytest.approx(
+        900 / 23, abs=6
+    )
+    assert UNCHANGED[2, 2] == UNCHANGED[4, 4] == 0
+    text = " ".join(markdown("07_pooling").split())
+    for false in [
+        "makes the features approximately invariant",
+        "many pooled values stay the same",
+        "it offers approximate invariance",
+    ]:
+        assert false not in text, false
+    glossary = " ".join((ROOT / "glossary.md").read_text().split())
+    assert "about one in seven $2 \\times 2$ pooled values" in glossary  # 1/7: the measured share above
+    assert "approximate invariance to small shifts" not in glossary
+
+
+def test_chapter_7_cites_what_says_it_and_links_chapter_8():
+    bib = (ROOT / "references.bib").read_text()
+    assert "@misc{cs231n_gradcheck," in bib and "neural-networks-3/#gradcheck" in bib
+    assert "cs231n.github.io/convolutional-networks/" in bib  # the key `cs231n`: the pooling layer's switches
+    text = " ".join(markdown("07_pooling").split())
+    assert '{cite}`cs231n_gradcheck`, section "Gradient checks"' in text
+    assert '{cite}`cs231n`, section "Pooling layer", describes the backward pass of max pooling' in text
+    assert text.rstrip().endswith("(../08_backprop/08_backprop.ipynb).") and "**Next:** [chapter 8" in text
+
+
+def test_chapter_4_worked_example_arithmetic():
+    """The text's sum for output (0, 0) of filter 0 multiplies the right pixels by the right weights, and it
+    and the second value quoted (filter 1 at (1, 0)) are what a convolution layer computes (SciPy, per
+    channel); conv2d's visible tests use the same arrays and the same expected outputs."""
+    x = np.array([[[1, 2, 0], [0, 1, 3], [2, 1, 0]], [[0, 1, 1], [2, 0, 1], [1, 3, 2]]], float)
+    w = np.array([[[[1, 0], [2, 1]], [[0, 1], [1, 0]]], [[[1, 1], [0, 0]], [[0, 0], [1, -1]]]], float)
+    b = np.array([1.0, -2.0])
+    out = np.array(
+        [[sum(signal.correlate2d(x[c], w[f, c], mode="valid") for c in range(2)) + b[f]] for f in range(2)]
+    )
+    text = " ".join(markdown("04_channels").split())
+    terms = re.findall(r"\\underbrace\{\(([^)]*)\)\}_\{\\text\{channel (\d)\}\}", text)
+    assert [int(c) for _, c in terms] == [0, 1]
+    for products, c in terms:
+        pairs = [tuple(int(v) for v in p.split(r"\cdot")) for p in products.split("+")]
+        assert pairs == list(zip(x[int(c), :2, :2].ravel(), w[0, int(c)].ravel(), strict=True)), c
+    assert "\\underbrace{1}_{b_0} = 2 + 3 + 1 = 6" in text and out[0, 0, 0, 0] == 2 + 3 + 1 == 6
+    assert "(filter 1 at $(1, 0)$ gives $1 - 2 - 2 = -3$)" in text and out[1, 0, 1, 0] == 1 - 2 - 2
+    nb = nbformat.read(source_notebook("04_channels"), as_version=4)
+    visible = next(
+        c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "conv2d_visible"
+    )
+    namespace = {"np": np, "conv2d": solutions.conv2d}
+    exec(visible, namespace)
+    assert np.array_equal(namespace["x"][0], x) and np.array_equal(namespace["w"], w)
+    assert np.array_equal(namespace["b"], b) and np.array_equal(namespace["expected"][0], out[:, 0])
 
 
 @pytest.mark.parametrize("chapter_id", [p.stem for p in SOURCES])

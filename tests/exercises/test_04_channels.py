@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import nbformat
+import numpy as np
 import pytest
 from helpers import (
     assert_unusual_answer_keeps_full_marks,
     assert_wrong_answer_diagnosed,
+    model_answers,
+    source_notebook,
 )
+
+import solutions
 
 CHAPTER = "04_channels"
 
@@ -130,3 +136,139 @@ def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
 @pytest.mark.parametrize("name", sorted(UNUSUAL))
 def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
     assert_unusual_answer_keeps_full_marks(CHAPTER, name, {name: UNUSUAL[name]}, tmp_path)
+
+
+# -- the visible tests catch the mistakes they are meant to catch -------------------------------------------
+
+
+def run_visible(grade_id: str, replaced: dict) -> None:
+    """Run this chapter's visible test cell ``grade_id`` where the model answers are defined, with the
+    functions in ``replaced`` put in their place; raises what the cell raises."""
+    nb = nbformat.read(source_notebook(CHAPTER), as_version=4)
+    namespace = {"np": np}
+    for source in model_answers(CHAPTER).values():
+        exec(source, namespace)
+    namespace.update(replaced)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    exec(cell.source, namespace)
+
+
+def first(value):
+    """A pair read as its first entry twice: the mistake of code written for square windows only."""
+    return value if value is None or isinstance(value, int) else (value[0], value[0])
+
+
+def one_axis(stride):
+    return ((stride, stride) if isinstance(stride, int) else stride)[0], 1
+
+
+def tiled_view(weight, out_hw):
+    """weight at every position without copying it: writing to the result writes to weight."""
+    Ho, Wo = (out_hw, out_hw) if isinstance(out_hw, int) else out_hw
+    return np.lib.stride_tricks.as_strided(weight, (Ho, Wo, *weight.shape), (0, 0, *weight.strides))
+
+
+BUGGY = {
+    "conv2d: bias dropped": (
+        "conv2d_visible",
+        {"conv2d": lambda x, w, b=None, stride=1, padding=0: solutions.conv2d(x, w, None, stride, padding)},
+    ),
+    "conv2d: bias added along the last axis": (
+        "conv2d_visible",
+        {
+            "conv2d": lambda x, w, b=None, stride=1, padding=0: (
+                solutions.conv2d(x, w, None, stride, padding) + (0 if b is None else np.asarray(b))
+            )
+        },
+    ),
+    "conv2d: kernel flipped": (
+        "conv2d_visible",
+        {
+            "conv2d": lambda x, w, b=None, stride=1, padding=0: solutions.conv2d(
+                x, np.asarray(w)[..., ::-1, ::-1], b, stride, padding
+            )
+        },
+    ),
+    "conv2d: stride applied on rows only": (
+        "conv2d_visible",
+        {
+            "conv2d": lambda x, w, b=None, stride=1, padding=0: solutions.conv2d(
+                x, w, b, one_axis(stride), padding
+            )
+        },
+    ),
+    "conv2d: pairs read as squares": (
+        "conv2d_visible",
+        {
+            "conv2d": lambda x, w, b=None, stride=1, padding=0: solutions.conv2d(
+                x, w, b, first(stride), first(padding)
+            )
+        },
+    ),
+    "conv2d: padding ignored": (
+        "conv2d_visible",
+        {"conv2d": lambda x, w, b=None, stride=1, padding=0: solutions.conv2d(x, w, b, stride, 0)},
+    ),
+    "conv2d: NHWC output": (
+        "conv2d_visible",
+        {"conv2d": lambda *a, **k: np.moveaxis(solutions.conv2d(*a, **k), 1, -1)},
+    ),
+    "conv2d: first image of the batch only": (
+        "conv2d_visible",
+        {"conv2d": lambda x, *a, **k: solutions.conv2d(np.asarray(x)[:1], *a, **k)},
+    ),
+    "locally_connected2d: weights shared": (
+        "locally_connected2d_visible",
+        {
+            "locally_connected2d": lambda x, w, b=None, stride=1: solutions.locally_connected2d(
+                x, np.broadcast_to(np.asarray(w)[:1, :1], np.shape(w)), b, stride
+            )
+        },
+    ),
+    "locally_connected2d: bias dropped": (
+        "locally_connected2d_visible",
+        {
+            "locally_connected2d": lambda x, w, b=None, stride=1: solutions.locally_connected2d(
+                x, w, None, stride
+            )
+        },
+    ),
+    "locally_connected2d: pairs read as squares": (
+        "locally_connected2d_visible",
+        {
+            "locally_connected2d": lambda x, w, b=None, stride=1: solutions.locally_connected2d(
+                x, w, b, first(stride)
+            )
+        },
+    ),
+    "tile_weights: (Ho, Wo) swapped": (
+        "tile_weights_visible",
+        {"tile_weights": lambda w, hw: solutions.tile_weights(w, hw if isinstance(hw, int) else hw[::-1])},
+    ),
+    "tile_weights: positions after the filter axes": (
+        "tile_weights_visible",
+        {"tile_weights": lambda w, hw: np.moveaxis(solutions.tile_weights(w, hw), (0, 1), (-2, -1))},
+    ),
+    "tile_weights: int out_hw not accepted": (
+        "tile_weights_visible",
+        {"tile_weights": lambda w, hw: solutions.tile_weights(w, (hw, 1) if isinstance(hw, int) else hw)},
+    ),
+    "tile_weights: a view of weight": (
+        "tile_weights_visible",
+        {"tile_weights": lambda w, hw: tiled_view(w, hw)},
+    ),
+}
+
+
+@pytest.mark.parametrize("label", sorted(BUGGY))
+def test_visible_tests_catch_the_mistake(label):
+    grade_id, replaced = BUGGY[label]
+    with pytest.raises(AssertionError):
+        run_visible(grade_id, replaced)
+
+
+@pytest.mark.parametrize("grade_id", sorted({grade_id for grade_id, _ in BUGGY.values()}))
+def test_visible_tests_pass_the_model_answers_and_the_reference(grade_id):
+    run_visible(grade_id, {})
+    name = grade_id.removesuffix("_visible")
+    run_visible(grade_id, {name: getattr(solutions, name)})

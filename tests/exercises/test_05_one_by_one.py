@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import nbformat
+import numpy as np
 import pytest
 from helpers import (
     assert_unusual_answer_keeps_full_marks,
     assert_wrong_answer_diagnosed,
+    model_answers,
+    source_notebook,
 )
+
+import solutions
 
 CHAPTER = "05_one_by_one"
 
@@ -89,3 +95,91 @@ def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
 @pytest.mark.parametrize("name", sorted(UNUSUAL))
 def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
     assert_unusual_answer_keeps_full_marks(CHAPTER, name, {name: UNUSUAL[name]}, tmp_path)
+
+
+# -- the visible tests catch the mistakes they are meant to catch -------------------------------------------
+
+
+def run_visible(grade_id: str, replaced: dict) -> None:
+    """Run this chapter's visible test cell ``grade_id`` where the model answers are defined, with the
+    functions in ``replaced`` put in their place; raises what the cell raises."""
+    nb = nbformat.read(source_notebook(CHAPTER), as_version=4)
+    namespace = {"np": np}
+    for source in model_answers(CHAPTER).values():
+        exec(source, namespace)
+    namespace.update(replaced)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    exec(cell.source, namespace)
+
+
+def first(value):
+    """A pair read as its first entry twice: the mistake of code written for square windows only."""
+    return value if value is None or isinstance(value, int) else (value[0], value[0])
+
+
+def macs_pairs_as_squares(c, f, k, hw):
+    return solutions.conv_macs(c, f, first(k), first(hw))
+
+
+BUGGY = {
+    "conv1x1: weight read as (C, F)": (
+        "conv1x1_visible",
+        {
+            "conv1x1": lambda x, w, b=None: solutions.conv1x1(
+                x, np.asarray(w).T if len(set(np.shape(w))) == 1 else w, b
+            )
+        },
+    ),
+    "conv1x1: bias dropped": ("conv1x1_visible", {"conv1x1": lambda x, w, b=None: solutions.conv1x1(x, w)}),
+    "conv1x1: NHWC output": (
+        "conv1x1_visible",
+        {"conv1x1": lambda *a: np.moveaxis(solutions.conv1x1(*a), 1, -1)},
+    ),
+    "conv1x1: first image of the batch only": (
+        "conv1x1_visible",
+        {"conv1x1": lambda x, *a: solutions.conv1x1(np.asarray(x)[:1], *a)},
+    ),
+    "conv_macs: in-channels forgotten": (
+        "conv_macs_visible",
+        {"conv_macs": lambda c, f, k, hw: solutions.conv_macs(1, f, k, hw)},
+    ),
+    "conv_macs: output positions forgotten": (
+        "conv_macs_visible",
+        {"conv_macs": lambda c, f, k, hw: solutions.conv_macs(c, f, k, 1)},
+    ),
+    "conv_macs: parameters counted": (
+        "conv_macs_visible",
+        {"conv_macs": lambda c, f, k, hw: solutions.conv_parameters(c, f, k, bias=False)},
+    ),
+    "conv_macs: pairs read as squares": ("conv_macs_visible", {"conv_macs": macs_pairs_as_squares}),
+    "bottleneck_macs: the 1x1 layer forgotten": (
+        "bottleneck_macs_visible",
+        {"bottleneck_macs": lambda c, m, f, k, hw: solutions.conv_macs(m, f, k, hw)},
+    ),
+    "bottleneck_macs: k x k layer counted from the input channels": (
+        "bottleneck_macs_visible",
+        {
+            "bottleneck_macs": lambda c, m, f, k, hw: (
+                solutions.conv_macs(c, m, 1, hw) + solutions.conv_macs(c, f, k, hw)
+            )
+        },
+    ),
+    "bottleneck_macs: pairs read as squares": (
+        "bottleneck_macs_visible",
+        {"bottleneck_macs": lambda c, m, f, k, hw: solutions.bottleneck_macs(c, m, f, first(k), first(hw))},
+    ),
+}
+
+
+@pytest.mark.parametrize("label", sorted(BUGGY))
+def test_visible_tests_catch_the_mistake(label):
+    grade_id, replaced = BUGGY[label]
+    with pytest.raises(AssertionError):
+        run_visible(grade_id, replaced)
+
+
+@pytest.mark.parametrize("grade_id", sorted({grade_id for grade_id, _ in BUGGY.values()}))
+def test_visible_tests_pass_the_model_answers_and_the_reference(grade_id):
+    run_visible(grade_id, {})
+    name = grade_id.removesuffix("_visible")
+    run_visible(grade_id, {name: getattr(solutions, name)})

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import nbformat
+import numpy as np
 import pytest
 from helpers import (
     assert_unusual_answer_keeps_full_marks,
     assert_wrong_answer_diagnosed,
+    model_answers,
+    source_notebook,
 )
+
+import solutions
 
 CHAPTER = "06_dilation"
 
@@ -100,3 +106,94 @@ def test_wrong_answer_loses_points_with_diagnosis(label, tmp_path):
 @pytest.mark.parametrize("name", sorted(UNUSUAL))
 def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
     assert_unusual_answer_keeps_full_marks(CHAPTER, name, {name: UNUSUAL[name]}, tmp_path)
+
+
+# -- the visible tests catch the mistakes they are meant to catch -------------------------------------------
+
+
+def run_visible(grade_id: str, replaced: dict) -> None:
+    """Run this chapter's visible test cell ``grade_id`` where the model answers are defined, with the
+    functions in ``replaced`` put in their place; raises what the cell raises."""
+    nb = nbformat.read(source_notebook(CHAPTER), as_version=4)
+    namespace = {"np": np}
+    for source in model_answers(CHAPTER).values():
+        exec(source, namespace)
+    namespace.update(replaced)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    exec(cell.source, namespace)
+
+
+def first(value):
+    """A pair read as its first entry twice: the mistake of code written for square windows only."""
+    return value if value is None or isinstance(value, int) else (value[0], value[0])
+
+
+def dilated_as_stride(image, kernel, dilation=1):
+    """Every dilation-th position of a plain valid correlation."""
+    return solutions.correlate2d(image, kernel)[::dilation, ::dilation]
+
+
+BUGGY = {
+    "dilate_kernel: d zeros instead of d - 1": (
+        "dilate_kernel_visible",
+        {"dilate_kernel": lambda kernel, d: solutions.dilate_kernel(kernel, d + 1)},
+    ),
+    "dilate_kernel: zeros after the last tap": (
+        "dilate_kernel_visible",
+        {
+            "dilate_kernel": lambda kernel, d: np.pad(
+                solutions.dilate_kernel(kernel, d), ((0, d - 1), (0, d - 1))
+            )
+        },
+    ),
+    "dilate_kernel: columns only": (
+        "dilate_kernel_visible",
+        {"dilate_kernel": lambda kernel, d: solutions.dilate_kernel(kernel, d)[::d]},
+    ),
+    "dilated_correlate2d: dilation used as stride": (
+        "dilated_correlate2d_visible",
+        {"dilated_correlate2d": dilated_as_stride},
+    ),
+    "dilated_correlate2d: d zeros instead of d - 1": (
+        "dilated_correlate2d_visible",
+        {
+            "dilated_correlate2d": lambda image, kernel, d=1: solutions.dilated_correlate2d(
+                image, kernel, d + 1
+            )
+        },
+    ),
+    "dilated_correlate2d: dilation ignored": (
+        "dilated_correlate2d_visible",
+        {"dilated_correlate2d": lambda image, kernel, d=1: solutions.correlate2d(image, kernel)},
+    ),
+    "dilated_correlate2d: dilation 2 by default": (
+        "dilated_correlate2d_visible",
+        {"dilated_correlate2d": lambda image, kernel, d=2: solutions.dilated_correlate2d(image, kernel, d)},
+    ),
+    "effective_kernel_size: d * k": (
+        "effective_kernel_size_visible",
+        {"effective_kernel_size": lambda k, d: d * k},
+    ),
+    "effective_kernel_size: d zeros instead of d - 1": (
+        "effective_kernel_size_visible",
+        {"effective_kernel_size": lambda k, d: (d + 1) * (k - 1) + 1},
+    ),
+    "effective_kernel_size: no check of the arguments": (
+        "effective_kernel_size_visible",
+        {"effective_kernel_size": lambda k, d: d * (k - 1) + 1},
+    ),
+}
+
+
+@pytest.mark.parametrize("label", sorted(BUGGY))
+def test_visible_tests_catch_the_mistake(label):
+    grade_id, replaced = BUGGY[label]
+    with pytest.raises(AssertionError):
+        run_visible(grade_id, replaced)
+
+
+@pytest.mark.parametrize("grade_id", sorted({grade_id for grade_id, _ in BUGGY.values()}))
+def test_visible_tests_pass_the_model_answers_and_the_reference(grade_id):
+    run_visible(grade_id, {})
+    name = grade_id.removesuffix("_visible")
+    run_visible(grade_id, {name: getattr(solutions, name)})

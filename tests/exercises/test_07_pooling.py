@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import nbformat
+import numpy as np
 import pytest
 from helpers import (
     assert_unusual_answer_keeps_full_marks,
@@ -9,8 +11,11 @@ from helpers import (
     grade_in_process,
     model_answers,
     result_for,
+    source_notebook,
     with_answers,
 )
+
+import solutions
 
 CHAPTER = "07_pooling"
 
@@ -192,3 +197,142 @@ def test_a_backward_pass_checked_with_a_stubbed_forward_pass_names_it(tmp_path):
     )
     assert "Not implemented yet: replace" in result_for(doc, "maxpool2d_forward")["output"]
     assert result_for(doc, "avgpool2d")["score"] == result_for(doc, "avgpool2d")["max_score"]
+
+
+# -- the visible tests catch the mistakes they are meant to catch -------------------------------------------
+
+
+def run_visible(grade_id: str, replaced: dict) -> None:
+    """Run this chapter's visible test cell ``grade_id`` where the model answers are defined, with the
+    functions in ``replaced`` put in their place; raises what the cell raises."""
+    nb = nbformat.read(source_notebook(CHAPTER), as_version=4)
+    namespace = {"np": np}
+    for source in model_answers(CHAPTER).values():
+        exec(source, namespace)
+    namespace.update(replaced)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    exec(cell.source, namespace)
+
+
+def first(value):
+    """A pair read as its first entry twice: the mistake of code written for square windows only."""
+    return value if value is None or isinstance(value, int) else (value[0], value[0])
+
+
+def pool(x, kernel_size, stride, reduce):
+    """Pooling by the reference's conventions (stride None: the kernel), any reduction of each window."""
+    x = np.asarray(x, float)
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    sh, sw = (kh, kw) if stride is None else ((stride, stride) if isinstance(stride, int) else stride)
+    if x.ndim != 4 or kh > x.shape[2] or kw > x.shape[3]:
+        raise ValueError("x must be 4-D and the window must fit")
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    return reduce(windows, axis=(4, 5))
+
+
+def spreading_forward(x, kernel_size, stride=None):
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    sh, sw = (kh, kw) if stride is None else ((stride, stride) if isinstance(stride, int) else stride)
+    return pool(x, kernel_size, stride, np.max), (np.shape(x), (kh, kw), (sh, sw))
+
+
+def spreading_backward(dout, cache, scale=1.0):
+    """The mistake: every cell of a window gets the window's gradient (times scale)."""
+    x_shape, (kh, kw), (sh, sw) = cache
+    dx = np.zeros(x_shape)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            dx[:, :, i * sh : i * sh + kh, j * sw : j * sw + kw] += scale * dout[:, :, i, j][:, :, None, None]
+    return dx
+
+
+def overwriting_backward(dout, cache):
+    """The model's cache (x's shape, the argmax of each window), overlapping contributions overwritten."""
+    x_shape, argmax = cache
+    dx = np.zeros(x_shape)
+    for n, c, i, j in np.ndindex(np.shape(dout)):
+        p, q = argmax[n, c, i, j]
+        dx[n, c, p, q] = dout[n, c, i, j]
+    return dx
+
+
+BUGGY = {
+    "maxpool2d_forward: stride ignored": (
+        "maxpool2d_forward_visible",
+        {"maxpool2d_forward": lambda x, k, stride=None: solutions.maxpool2d_forward(x, k, 1)},
+    ),
+    "maxpool2d_forward: minimum instead of maximum": (
+        "maxpool2d_forward_visible",
+        {"maxpool2d_forward": lambda x, k, stride=None: (pool(x, k, stride, np.min), None)},
+    ),
+    "maxpool2d_forward: average instead of maximum": (
+        "maxpool2d_forward_visible",
+        {"maxpool2d_forward": lambda x, k, stride=None: (pool(x, k, stride, np.mean), None)},
+    ),
+    "maxpool2d_forward: pairs read as squares": (
+        "maxpool2d_forward_visible",
+        {
+            "maxpool2d_forward": lambda x, k, stride=None: solutions.maxpool2d_forward(
+                x, first(k), first(stride)
+            )
+        },
+    ),
+    "maxpool2d_forward: channels pooled together": (
+        "maxpool2d_forward_visible",
+        {
+            "maxpool2d_forward": lambda x, k, stride=None: (
+                np.broadcast_to(
+                    pool(x, k, stride, np.max).max(axis=1, keepdims=True), pool(x, k, stride, np.max).shape
+                ),
+                None,
+            )
+        },
+    ),
+    "maxpool2d_backward: gradient to every cell of the window": (
+        "maxpool2d_backward_visible",
+        {"maxpool2d_forward": spreading_forward, "maxpool2d_backward": spreading_backward},
+    ),
+    "maxpool2d_backward: gradient averaged over the window": (
+        "maxpool2d_backward_visible",
+        {
+            "maxpool2d_forward": spreading_forward,
+            "maxpool2d_backward": lambda dout, cache: spreading_backward(dout, cache, 1 / np.prod(cache[1])),
+        },
+    ),
+    "maxpool2d_backward: overlaps overwritten": (
+        "maxpool2d_backward_visible",
+        {"maxpool2d_backward": overwriting_backward},
+    ),
+    "avgpool2d: kernel_size read as a square": (
+        "avgpool2d_visible",
+        {"avgpool2d": lambda x, k, stride=None: solutions.avgpool2d(x, first(k), stride)},
+    ),
+    "avgpool2d: stride read as a square": (
+        "avgpool2d_visible",
+        {"avgpool2d": lambda x, k, stride=None: solutions.avgpool2d(x, k, first(stride))},
+    ),
+    "avgpool2d: stride ignored": (
+        "avgpool2d_visible",
+        {"avgpool2d": lambda x, k, stride=None: solutions.avgpool2d(x, k, 1)},
+    ),
+    "avgpool2d: sum instead of mean": (
+        "avgpool2d_visible",
+        {"avgpool2d": lambda x, k, stride=None: pool(x, k, stride, np.sum)},
+    ),
+}
+
+
+@pytest.mark.parametrize("label", sorted(BUGGY))
+def test_visible_tests_catch_the_mistake(label):
+    grade_id, replaced = BUGGY[label]
+    with pytest.raises(AssertionError):
+        run_visible(grade_id, replaced)
+
+
+@pytest.mark.parametrize("grade_id", sorted({grade_id for grade_id, _ in BUGGY.values()}))
+def test_visible_tests_pass_the_model_answers_and_the_reference(grade_id):
+    run_visible(grade_id, {})
+    name = grade_id.removesuffix("_visible")
+    # the reference's backward pass reads the reference's cache: replace both passes together
+    names = ("maxpool2d_forward", name) if name == "maxpool2d_backward" else (name,)
+    run_visible(grade_id, {n: getattr(solutions, n) for n in names})
