@@ -115,7 +115,7 @@ function render(z, [i, j], q) {
     ) +
     panel(`Output (${z.shape[0]} × ${z.shape[1]}), all stamps added, padding cropped`, grid(z.output, "Output", onOutput)) +
     panel(
-      `Stamps covering each output pixel: away from the border, even only if the stride divides the kernel size`,
+      `Stamps covering each output pixel: away from the border, even only if the stride divides each kernel size`,
       grid(z.counts, "Stamp counts", onOutput),
     ) +
     `</div><p class="xp-note">Output size: rows ${formula(h, kh)} = ${z.shape[0]}, ` +
