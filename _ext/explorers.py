@@ -8,8 +8,9 @@ In a chapter, an explorer is a markdown cell of its own::
 
 It becomes ``<div class="explorer" data-explorer="output-size" data-params="n=7,k=3,p=1,s=2">`` holding a
 short text for readers without JavaScript (the chapter's figures stay as they are), and the page loads
-``_static/explorers/<name>.js`` as an ES module, once, with the stylesheet ``explorers.css``. Only pages
-with an explorer load them: Jupyter Book links every script and stylesheet in ``_static/`` from every
+``_static/explorers/<name>.js`` after the component ``explorer.js`` (classic scripts: a browser refuses
+ES modules on a page opened from disk), once, with the stylesheet ``explorers.css``. Only pages with an
+explorer load them: Jupyter Book links every script and stylesheet in ``_static/`` from every
 page, so this extension takes the explorers' files out of that list. A name without its module is a
 build error.
 """
@@ -83,8 +84,11 @@ def add_modules(app, pagename, templatename, context, doctree):
     names = sorted({node["name"] for node in doctree.findall(explorer_node)})
     if names:
         app.add_css_file(f"{FOLDER}/explorers.css")
+        # Classic scripts run in order (defer keeps it): the component first. Not ES modules, which a
+        # browser refuses on a page opened from disk (file://).
+        app.add_js_file(f"{FOLDER}/explorer.js", defer="defer", priority=600)
     for name in names:
-        app.add_js_file(f"{FOLDER}/{name}.js", type="module")
+        app.add_js_file(f"{FOLDER}/{name}.js", defer="defer", priority=601)
 
 
 def setup(app):

@@ -3,7 +3,10 @@
 // Values: seed 0 gives image[i][j] = (i * w + j) % 10 and kernel[m][n] = m * kw + n + 1 (h = w = 3,
 // kh = kw = 2 is the chapter's worked example); a seed s >= 1 gives minstd draws x -> x % 7 - 3, the
 // image row by row, then the kernel.
-import { Refusal, array2d, atMost, explorer, grid, integer, minstd, panel, repr, tuple } from "./explorer.js";
+(() => {
+"use strict";
+
+const { Refusal, array2d, atMost, explorer, grid, integer, minstd, panel, repr, tuple } = window.CourseExplorer;
 
 const OPS = ["correlation", "convolution"];
 
@@ -74,3 +77,4 @@ explorer("correlation", {
   compute,
   render,
 });
+})();

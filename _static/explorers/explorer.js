@@ -1,19 +1,24 @@
-// The explorer component: one small interactive figure per chapter, plain JavaScript (an ES module, no
+// The explorer component: one small interactive figure per chapter, plain JavaScript (a classic script, no
 // build step, no network). An explorer module calls `explorer(name, spec)`; this file finds the page's
 // `<div class="explorer" data-explorer="name">` roots (written by the `{explorer}` directive), builds
 // the controls, reads and writes the URL fragment `#explore-<name>=key=value,...`, steps through the
 // positions with the keyboard, speaks each step in a polite live region and publishes what it shows as
 // JSON in the root's `data-state`. See README.md in this folder.
+// A classic script, not an ES module: a browser refuses modules on a page opened from disk (file://).
+// What the explorers use is `window.CourseExplorer`.
+
+(() => {
+"use strict";
 
 // A setting the explorer refuses: its message is shown instead of the figure (and is `error` in the
 // state). An explorer throws it with the words `solutions` uses for the same setting.
-export class Refusal extends Error {}
+class Refusal extends Error {}
 
 // Python's repr of a parsed value, as the reference's messages print it: 7, 2.5, 'abc'.
-export const repr = (v) => (typeof v === "string" ? `'${v}'` : String(v));
+const repr = (v) => (typeof v === "string" ? `'${v}'` : String(v));
 
 // `solutions._checks.integer`: the value as an int, or the reference's refusal.
-export function integer(name, v, min) {
+function integer(name, v, min) {
   if (typeof v !== "number" || !Number.isInteger(v)) {
     throw new Refusal(`${name} must be an integer, got ${repr(v)}`);
   }
@@ -22,19 +27,19 @@ export function integer(name, v, min) {
 }
 
 // The explorer's own bounds (what it can draw), checked after the reference's own checks.
-export function atMost(name, v, max) {
+function atMost(name, v, max) {
   if (v > max) throw new Refusal(`This explorer draws ${name} up to ${max}, got ${v}`);
   return v;
 }
 
 // A tuple as Python prints it: (3, 4).
-export const tuple = (...xs) => `(${xs.join(", ")})`;
+const tuple = (...xs) => `(${xs.join(", ")})`;
 
 // Park-Miller "minimal standard" generator: seed -> next; exact in doubles, easy to rebuild in Python.
-export const minstd = (x) => (x * 48271) % 2147483647;
+const minstd = (x) => (x * 48271) % 2147483647;
 
 // An array of `rows` x `cols` values f(i, j).
-export const array2d = (rows, cols, f) =>
+const array2d = (rows, cols, f) =>
   Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => f(i, j)));
 
 const esc = (s) =>
@@ -43,7 +48,7 @@ const esc = (s) =>
 // A grid of numbers as HTML: one image for assistive technology, named `label` and listing its rows
 // ("0 1 2 / 3 4 5"); mark(i, j) gives a cell its classes (xp-on: in the window, xp-pad: padding,
 // xp-unread: never read, xp-now: the output being computed).
-export function grid(values, label, mark = () => "") {
+function grid(values, label, mark = () => "") {
   const cols = values[0] ? values[0].length : 0;
   const rows = values.map((r) => r.join(" ")).join(" / ");
   let cells = "";
@@ -59,7 +64,7 @@ export function grid(values, label, mark = () => "") {
 }
 
 // A captioned panel holding one grid (or any HTML).
-export const panel = (caption, body) =>
+const panel = (caption, body) =>
   `<div class="xp-panel"><p class="xp-cap">${esc(caption)}</p>${body}</div>`;
 
 // Every [i, j] of an output of shape [rows, cols], row by row.
@@ -73,7 +78,7 @@ function value(text) {
 }
 
 // "n=7,k=3" -> {n: 7, k: 3}
-export function parse(text) {
+function parse(text) {
   const params = {};
   for (const item of text.split(",")) {
     const at = item.indexOf("=");
@@ -224,9 +229,12 @@ function mount(root, name, spec) {
 // Start every explorer called `name` on the page. `spec`: {title, help, params: [{key, label, value,
 // min, max} or {key, label, value, options}], compute(params) -> what it shows (with `shape`, or give
 // steps(shown) -> {list, cols}), render(shown, step, params) -> {html, say}, stepName, stepText(step)}.
-export function explorer(name, spec) {
+function explorer(name, spec) {
   const start = () =>
     document.querySelectorAll(`.explorer[data-explorer="${name}"]`).forEach((root) => mount(root, name, spec));
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 }
+
+window.CourseExplorer = { Refusal, repr, integer, atMost, tuple, minstd, array2d, grid, panel, parse, explorer };
+})();

@@ -3,7 +3,10 @@
 // rows and columns of the padded input that no window reads (the floor drops the last ones).
 // Values: image[r][c] = r * n + c + 1 (row by row from 1, as the chapter's padding figure); the kernel
 // is all ones, so an output is the sum of the padded input under its taps.
-import { Refusal, array2d, atMost, explorer, grid, integer, panel, repr, tuple } from "./explorer.js";
+(() => {
+"use strict";
+
+const { Refusal, array2d, atMost, explorer, grid, integer, panel, repr, tuple } = window.CourseExplorer;
 
 const MODES = ["zeros", "reflect", "replicate", "circular"];
 
@@ -106,3 +109,4 @@ explorer("output-size", {
   compute,
   render,
 });
+})();

@@ -4,7 +4,10 @@
 // Values: seed 0 gives x[i][j] = (i * w + j) % 9 + 1 and a kernel of ones with a 2 at its centre (when both
 // sizes are odd): h = w = 2, k = 3, stride 2 is the chapter's figure. A seed s >= 1 gives minstd draws
 // x -> x % 7 - 3, the input row by row, then the kernel.
-import { Refusal, array2d, atMost, explorer, grid, integer, minstd, panel, tuple } from "./explorer.js";
+(() => {
+"use strict";
+
+const { Refusal, array2d, atMost, explorer, grid, integer, minstd, panel, tuple } = window.CourseExplorer;
 
 function values(h, w, kh, kw, seed) {
   if (seed === 0) {
@@ -144,3 +147,4 @@ explorer("transposed", {
   stepName: "Input pixel",
   stepText: ([i, j]) => `input ${tuple(i, j)}`,
 });
+})();
