@@ -2,7 +2,10 @@
 // zero padding; each output value is the sum over the channels of window times filter, plus the bias.
 // Values: minstd draws from the seed, in this order: x (channel, row, column) as v % 3 (0 .. 2), then
 // weight (filter, channel, row, column) and bias (filter) as v % 3 - 1 (-1 .. 1).
-import { Refusal, array2d, atMost, explorer, grid, integer, minstd, panel, tuple } from "./explorer.js";
+(() => {
+"use strict";
+
+const { Refusal, array2d, atMost, explorer, grid, integer, minstd, panel, tuple } = window.CourseExplorer;
 
 function values(c, f, h, w, kh, kw, seed) {
   let v = seed;
@@ -104,3 +107,4 @@ explorer("channels", {
   stepName: "Output value",
   stepText: ([f, i, j]) => `filter ${f}, output ${tuple(i, j)}`,
 });
+})();

@@ -5,7 +5,10 @@
 // A stack is one of STACKS (each with a "-": a lone number would be read as an int).
 // Values: seed 0 gives image[i][j] = (i * w + j) % 5 and kernel[m][n] = m * kw + n + 1; a seed s >= 1
 // gives minstd draws x -> x % 7 - 3, the image row by row, then the kernel.
-import { Refusal, array2d, atMost, explorer, grid, integer, minstd, panel, repr, tuple } from "./explorer.js";
+(() => {
+"use strict";
+
+const { Refusal, array2d, atMost, explorer, grid, integer, minstd, panel, repr, tuple } = window.CourseExplorer;
 
 const STACKS = ["1-2-4", "2-2-2", "2-4-8", "1-2-5", "1-2-3", "3-3-3", "1-1-1", "1-2-4-8", "2-2", "1-3-9"];
 
@@ -122,3 +125,4 @@ explorer("dilation", {
   compute,
   render,
 });
+})();

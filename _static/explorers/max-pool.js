@@ -3,7 +3,10 @@
 // gradient dout to it, overlapping windows (stride < kernel) adding up in dx.
 // Values: seed 0 gives x[i][j] = X[i % 6][j % 6], X the chapter's 6 x 6 animation input; a seed s >= 1
 // gives minstd draws v -> v % 4 (so windows often tie), row by row. dout[i][j] = i * Wo + j + 1.
-import { Refusal, array2d, atMost, explorer, grid, integer, minstd, panel, tuple } from "./explorer.js";
+(() => {
+"use strict";
+
+const { Refusal, array2d, atMost, explorer, grid, integer, minstd, panel, tuple } = window.CourseExplorer;
 
 const X = [
   [1, 3, 2, 0, 4, 1],
@@ -119,3 +122,4 @@ explorer("max-pool", {
   render,
   stepName: "Window",
 });
+})();

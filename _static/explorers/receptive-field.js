@@ -3,7 +3,10 @@
 // which input pixels reach it and the recursion r += (k - 1) d j, j *= s, layer by layer. Each cell shows
 // in how many ways the chosen unit reaches it (all-ones kernels); no random values: all follows from the
 // params. Only the first `layers` of the four layers' controls are used.
-import { atMost, explorer, grid, integer, panel } from "./explorer.js";
+(() => {
+"use strict";
+
+const { atMost, explorer, grid, integer, panel } = window.CourseExplorer;
 
 const MAX_LAYERS = 4;
 const MAX_INPUT = 64;
@@ -123,3 +126,4 @@ explorer("receptive-field", {
   stepName: "Unit of the last layer",
   stepText: (u) => `unit ${u}`,
 });
+})();
