@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
 from helpers import (
     assert_unusual_answer_keeps_full_marks,
     assert_wrong_answer_diagnosed,
-    model_answers,
-    source_notebook,
 )
+from visible_cells import first, run_visible_with
 
 import solutions
 
@@ -101,20 +99,7 @@ def test_unusual_correct_answer_keeps_full_marks(name, tmp_path):
 
 
 def run_visible(grade_id: str, replaced: dict) -> None:
-    """Run this chapter's visible test cell ``grade_id`` where the model answers are defined, with the
-    functions in ``replaced`` put in their place; raises what the cell raises."""
-    nb = nbformat.read(source_notebook(CHAPTER), as_version=4)
-    namespace = {"np": np}
-    for source in model_answers(CHAPTER).values():
-        exec(source, namespace)
-    namespace.update(replaced)
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-    exec(cell.source, namespace)
-
-
-def first(value):
-    """A pair read as its first entry twice: the mistake of code written for square windows only."""
-    return value if value is None or isinstance(value, int) else (value[0], value[0])
+    run_visible_with(CHAPTER, grade_id, replaced)
 
 
 def macs_pairs_as_squares(c, f, k, hw):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
 from helpers import (
@@ -11,9 +10,9 @@ from helpers import (
     grade_in_process,
     model_answers,
     result_for,
-    source_notebook,
     with_answers,
 )
+from visible_cells import first, run_visible_with
 
 import solutions
 
@@ -203,20 +202,7 @@ def test_a_backward_pass_checked_with_a_stubbed_forward_pass_names_it(tmp_path):
 
 
 def run_visible(grade_id: str, replaced: dict) -> None:
-    """Run this chapter's visible test cell ``grade_id`` where the model answers are defined, with the
-    functions in ``replaced`` put in their place; raises what the cell raises."""
-    nb = nbformat.read(source_notebook(CHAPTER), as_version=4)
-    namespace = {"np": np}
-    for source in model_answers(CHAPTER).values():
-        exec(source, namespace)
-    namespace.update(replaced)
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-    exec(cell.source, namespace)
-
-
-def first(value):
-    """A pair read as its first entry twice: the mistake of code written for square windows only."""
-    return value if value is None or isinstance(value, int) else (value[0], value[0])
+    run_visible_with(CHAPTER, grade_id, replaced)
 
 
 def pool(x, kernel_size, stride, reduce):
