@@ -131,7 +131,9 @@ def test_figures_are_readable_in_the_column(chapter_id, executed):
             )
         for group in measures["compared"]:
             if not same_limits(group) or not group["colour_bar"]:
-                problems.append(f"cell {index}: compared panels with limits {group['limits']}, colour bar "
-                                f"{group['colour_bar']}: give them one scale and one colour bar")
+                problems.append(
+                    f"cell {index}: compared panels with limits {group['limits']}, colour bar "
+                    f"{group['colour_bar']}: give them one scale and one colour bar"
+                )
     assert count, f"{chapter_id} draws no figure: the check would check nothing"
     assert not problems, "\n".join(problems)
