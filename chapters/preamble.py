@@ -26,7 +26,7 @@ plt.rcParams.update({
 COLORS = {"image": "#0072B2", "kernel": "#D55E00", "output": "#CC79A7", "highlight": "#000000",
           "gradient": "#F0E442", "padding": "#BBBBBB", "muted": "#767676"}
 WINDOWS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442")  # fills of windows shown together
-PADDING_HATCH = "///"
+PADDING_HATCH = "//"
 CELL = 0.42  # inches: one grid cell, in every figure
 COLUMN = 688 / 96  # inches: the site's content column at 1280 px
 rng = np.random.default_rng(0)
@@ -40,7 +40,10 @@ def draw_grid(ax, values, *, origin=(0, 0), color=COLORS["image"], alpha=0.25, f
     r0, c0 = origin
     for (i, j), v in np.ndenumerate(values):
         ax.add_patch(plt.Rectangle((c0 + j, r0 + i), 1, 1, facecolor=color, alpha=alpha,
-                                   edgecolor="black", linewidth=0.8, hatch=hatch))
+                                   edgecolor="black", linewidth=0.8))
+        if hatch:
+            ax.add_patch(plt.Rectangle((c0 + j, r0 + i), 1, 1, fill=False, hatch=hatch,
+                                       edgecolor=COLORS["muted"], linewidth=0))
         ax.text(c0 + j + 0.5, r0 + i + 0.5, fmt.format(v), ha="center", va="center", fontsize=fontsize)
     box = ax.dataLim
     ax.set_xlim(box.x0, box.x1)
@@ -57,12 +60,17 @@ def frame(ax, row, col, height=1, width=1, color=COLORS["highlight"], **style):
     return ax.add_patch(plt.Rectangle((col, row), width, height, **style))
 
 
-def grid_figure(shapes, *, title_lines=1, suptitle_lines=1, gap=0.5, width=COLUMN):
+def grid_figure(shapes, *, title_lines=1, suptitle_lines=1, gap=0.5, width=COLUMN, below=0.0):
     """A figure with one panel per (rows, cols) shape, each cell CELL inches wide, left to right and onto
-    a new row when the column is full; title_lines of panel title above each. Returns (fig, axes)."""
+    a new row when the column is full (or at None); title_lines of panel title above each, and below
+    inches free under them (for a note). Returns (fig, axes)."""
     title, top = 0.24 * title_lines + 0.08, 0.26 * suptitle_lines + 0.1
     rows, row = [], []
     for shape in shapes:
+        if shape is None:  # a new row here
+            rows.append(row)
+            row = []
+            continue
         used = sum(c * CELL + gap for _, c in row)
         if row and used + shape[1] * CELL > width:
             rows.append(row)
@@ -71,7 +79,7 @@ def grid_figure(shapes, *, title_lines=1, suptitle_lines=1, gap=0.5, width=COLUM
     rows.append(row)
     widest = max(sum(c * CELL for _, c in r) + gap * (len(r) - 1) for r in rows)
     heights = [max(h for h, _ in r) * CELL + title for r in rows]
-    fig = plt.figure(figsize=(widest + 0.2, sum(heights) + gap * (len(rows) - 1) + top + 0.1))
+    fig = plt.figure(figsize=(widest + 0.2, sum(heights) + gap * (len(rows) - 1) + top + 0.1 + below))
     W, H = fig.get_size_inches()
     axes, y = [], H - top
     for r, height in zip(rows, heights, strict=True):
@@ -84,11 +92,13 @@ def grid_figure(shapes, *, title_lines=1, suptitle_lines=1, gap=0.5, width=COLUM
 
 
 def shared_scale(fig, axes, images, *, label, **imshow):
-    """Draw one image per panel with one colour scale (the smallest and largest value of them all, unless
-    vmin/vmax are given) and one colour bar labelled label: the panels are compared, and the site's tests
-    check that they keep one scale. Returns the images drawn."""
-    imshow.setdefault("vmin", min(float(np.min(i)) for i in images))
-    imshow.setdefault("vmax", max(float(np.max(i)) for i in images))
+    """Draw one image per panel with one colour scale (the smallest and largest value of them all,
+    unless vmin/vmax or a norm are given) and one colour bar labelled label: the panels are compared,
+    and the site's tests check that they keep one scale. Returns the images drawn."""
+    axes = list(axes)
+    if "norm" not in imshow:  # a norm (e.g. LogNorm) carries its own limits
+        imshow.setdefault("vmin", min(float(np.min(i)) for i in images))
+        imshow.setdefault("vmax", max(float(np.max(i)) for i in images))
     shown = [ax.imshow(image, **imshow) for ax, image in zip(axes, images, strict=True)]
     fig.colorbar(shown[0], ax=list(axes), label=label, shrink=0.8)
     fig.compared = [*getattr(fig, "compared", []), list(axes)]
