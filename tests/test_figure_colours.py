@@ -1,19 +1,23 @@
 """The figures' role colours (``COLORS`` in chapters/preamble.py) work for every reader: lines and frames
 drawn in them reach 3:1 against the white page (WCAG 1.4.11), and no two roles look alike to a reader
 with protanopia, deuteranopia or tritanopia (simulated as in Machado, Oliveira and Fernandes, 2009,
-severity 1)."""
+severity 1). Gradients (a fill, under dark text) stay apart from the four roles too, and the explorers'
+stylesheet ``_static/explorers/palette.css`` carries the same colours."""
 
 from __future__ import annotations
 
 import ast
 import itertools
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 PREAMBLE = Path(__file__).resolve().parents[1] / "chapters" / "preamble.py"
+PALETTE_CSS = PREAMBLE.parents[1] / "_static" / "explorers" / "palette.css"
 ROLES = ("image", "kernel", "output", "highlight")  # told apart by colour in the figures
+OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
 LINES = (*ROLES, "muted")  # drawn as lines or frames
 SIMULATIONS = {
     "normal vision": np.eye(3),
@@ -28,14 +32,21 @@ SRGB_TO_XYZ = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0
 WHITE = np.array([0.9505, 1.0, 1.089])
 # CIELAB distance below which two flat colours are easily confused; the palette keeps 33 or more.
 DISTINCT = 20.0
+# Window fills lie side by side and are told apart by position too; the Okabe-Ito four keep 16 or more.
+WINDOW_DISTINCT = 15.0
+
+
+def literal(name: str):
+    """The literal assigned to ``name`` in the preamble, read without running it."""
+    for node in ast.walk(ast.parse(PREAMBLE.read_text())):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"chapters/preamble.py defines no {name}")
 
 
 def colours() -> dict[str, str]:
-    """The ``COLORS`` dict literal of the preamble, read without running it."""
-    for node in ast.walk(ast.parse(PREAMBLE.read_text())):
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "COLORS" for t in node.targets):
-            return ast.literal_eval(node.value)
-    raise AssertionError("chapters/preamble.py defines no COLORS")
+    """The ``COLORS`` dict literal of the preamble."""
+    return literal("COLORS")
 
 
 def linear_rgb(colour: str) -> np.ndarray:
@@ -72,3 +83,36 @@ def test_roles_stay_apart(vision):
     for a, b in itertools.combinations(ROLES, 2):
         distance = np.linalg.norm(lab(matrix @ linear_rgb(palette[a])) - lab(matrix @ linear_rgb(palette[b])))
         assert distance >= DISTINCT, f"{vision}: {a} and {b} look alike (CIELAB distance {distance:.0f})"
+
+
+def distance(vision: str, a: str, b: str) -> float:
+    matrix = SIMULATIONS[vision]
+    return float(np.linalg.norm(lab(matrix @ linear_rgb(a)) - lab(matrix @ linear_rgb(b))))
+
+
+def test_roles_and_windows_are_okabe_ito():
+    palette = colours()
+    used = {palette[role].upper() for role in (*ROLES, "gradient")} | {w.upper() for w in literal("WINDOWS")}
+    assert used <= OKABE_ITO, f"not in the Okabe-Ito palette: {sorted(used - OKABE_ITO)}"
+
+
+@pytest.mark.parametrize("vision", SIMULATIONS)
+def test_gradients_stay_apart_from_the_roles(vision):
+    palette = colours()
+    for role in ROLES:
+        gap = distance(vision, palette["gradient"], palette[role])
+        assert gap >= DISTINCT, f"{vision}: gradient and {role} look alike (CIELAB distance {gap:.0f})"
+
+
+@pytest.mark.parametrize("vision", SIMULATIONS)
+def test_windows_stay_apart(vision):
+    for a, b in itertools.combinations(literal("WINDOWS"), 2):
+        assert distance(vision, a, b) >= WINDOW_DISTINCT, f"{vision}: windows {a} and {b} look alike"
+
+
+def test_the_explorers_palette_is_the_figures():
+    declared = dict(
+        re.findall(r"--course-([\w-]+):\s*(#[0-9A-Fa-f]{6});", PALETTE_CSS.read_text().split("}")[0])
+    )
+    expected = {**colours(), **{f"window-{k}": w for k, w in enumerate(literal("WINDOWS"), 1)}}
+    assert {k: v.upper() for k, v in declared.items()} == {k: v.upper() for k, v in expected.items()}
