@@ -11,6 +11,7 @@ that a student or a regrade request can name it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,14 +22,14 @@ from autograder.engine.runner import NOT_IMPLEMENTED, Unsupported
 # Mistakes any array exercise can make; exercise-specific ones are tried first.
 TRANSPOSED = Mistake(
     "transposed output",
-    "Rows and columns are swapped: index the output as out[i, j] with i along the height (axis 0) "
-    "and j along the width (axis 1).",
+    "Rows and columns are swapped: the height runs along the second-to-last axis of the result (i in "
+    "out[..., i, j]) and the width along the last (j).",
     lambda *args: None,
 )
 INTEGER_TRUNCATION = Mistake(
     "integer truncation",
-    "Your result was computed in integers, so fractions were cut off. Build the output with a float "
-    "dtype, e.g. np.zeros(shape, dtype=float), not np.zeros_like(image) of an integer image.",
+    "Your result was computed in integers, so fractions were cut off. Build the result with a float "
+    "dtype, e.g. np.zeros(shape, dtype=float), not np.zeros_like of an integer input.",
     lambda *args: None,
 )
 MODIFIED_INPUT = Mistake(
@@ -37,10 +38,10 @@ MODIFIED_INPUT = Mistake(
     "array; the caller's data must stay as it was.",
     lambda *args: None,
 )
+# Said in the exercise's own terms where it declares a shape rule (Exercise.shape_rule): see _off_by_one.
 OFF_BY_ONE = Mistake(
     "off-by-one output size",
-    "Your output is one row or column too big or too small. A valid correlation of an H x W image with "
-    "a kh x kw kernel has (H - kh + 1) x (W - kw + 1) positions: count them on a small example.",
+    "Your result has one row or column too many or too few: count them by hand on the case above.",
     lambda *args: None,
 )
 NO_ERROR = Mistake(
@@ -273,8 +274,25 @@ def _same(a, b, rtol, atol) -> bool:
     return False
 
 
-def compare(expected, got, rtol: float, atol: float) -> tuple[str | None, Mistake | None]:
-    """Check type, then shape, then values. Returns (problem, generic mistake) or (None, None)."""
+def _off_by_one(shape_rule: str) -> Mistake:
+    """The off-by-one diagnosis in the exercise's own terms, where it states its shape rule."""
+    if not shape_rule:
+        return OFF_BY_ONE
+    return Mistake(OFF_BY_ONE.name, f"{shape_rule} Count them by hand on the case above.", OFF_BY_ONE.wrong)
+
+
+def _swapped(got: np.ndarray, expected: np.ndarray, rtol, atol) -> bool:
+    """``got`` is ``expected`` with its last two axes (rows and columns) swapped."""
+    return got.ndim >= 2 and expected.ndim >= 2 and _same(got, np.swapaxes(expected, -1, -2), rtol, atol)
+
+
+def compare(
+    expected, got, rtol: float, atol: float, *, shape_rule: str = "", parts: Sequence[str] = ()
+) -> tuple[str | None, Mistake | None]:
+    """Check type, then shape, then values. Returns (problem, generic mistake) or (None, None).
+
+    ``shape_rule`` says, in the exercise's terms, how the result's shape follows from its arguments:
+    a wrong shape is explained with it. ``parts`` names the items of a tuple result."""
     if isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray):
             return f"Expected a numpy array, got {_type_name(got)}. Return a numpy array.", None
@@ -282,20 +300,20 @@ def compare(expected, got, rtol: float, atol: float) -> tuple[str | None, Mistak
             return f"Expected an array of real numbers, got dtype {got.dtype}.", None
         if got.shape != expected.shape:
             problem = f"Wrong shape: expected {expected.shape}, got {got.shape}."
-            if got.shape == expected.shape[::-1] and got.ndim == 2 and _same(got, expected.T, rtol, atol):
+            if _swapped(got, expected, rtol, atol):
                 return problem, TRANSPOSED
             if got.ndim == expected.ndim and all(
                 abs(a - b) <= 1 for a, b in zip(got.shape, expected.shape, strict=True)
             ):
-                return problem, OFF_BY_ONE
-            return problem, None
+                return problem, _off_by_one(shape_rule)
+            return (f"{problem} {shape_rule}" if shape_rule else problem), None
         if not np.array_equal(np.isfinite(got), np.isfinite(expected)):
             return "Your result has NaN or infinite entries where the expected one has finite values.", None
         if _same(got, expected, rtol, atol):
             return None, None
         worst = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape) if got.size else ()
         problem = f"Wrong values (largest difference at index {tuple(int(i) for i in worst)})."
-        if got.ndim == 2 and got.shape == got.shape[::-1] and _same(got, expected.T, rtol, atol):
+        if _swapped(got, expected, rtol, atol):
             return problem, TRANSPOSED
         if _same(got, np.trunc(expected), rtol, atol) or _same(got, np.floor(expected), rtol, atol):
             return problem, INTEGER_TRUNCATION
@@ -304,9 +322,10 @@ def compare(expected, got, rtol: float, atol: float) -> tuple[str | None, Mistak
         if not isinstance(got, tuple | list) or len(got) != len(expected):
             return f"Expected a tuple of {len(expected)} items, got {_type_name(got)}.", None
         for index, (e, g) in enumerate(zip(expected, got, strict=True)):
-            problem, mistake = compare(e, g, rtol, atol)
+            problem, mistake = compare(e, g, rtol, atol, shape_rule=shape_rule)
             if problem:
-                return f"Item {index} of the tuple: {problem}", mistake
+                part = parts[index] if index < len(parts) else f"Item {index} of the tuple"
+                return f"{part}: {problem}", mistake
         return None, None
     if isinstance(expected, bool):
         if not isinstance(got, bool | np.bool_):
@@ -402,7 +421,9 @@ def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | No
             got = exercise.project(got)
         except (TypeError, ValueError, IndexError, KeyError) as exc:
             return CaseFailure(case, f"Wrong kind of result: {exc}", got=got)
-    problem, generic = compare(expected, got, exercise.rtol, exercise.atol)
+    problem, generic = compare(
+        expected, got, exercise.rtol, exercise.atol, shape_rule=exercise.shape_rule, parts=exercise.parts
+    )
     consistent = None if numeric is None else _same(got, numeric, GRADIENT_RTOL, GRADIENT_RTOL)
     if problem is None:
         if consistent is False:

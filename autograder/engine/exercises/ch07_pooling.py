@@ -22,6 +22,11 @@ def _out_shape(x, k, s):
     return n, c, (h - kh) // sh + 1, (w - kw) // sw + 1
 
 
+POOLED_SHAPE = (
+    "out has shape (N, C, Ho, Wo) with Ho = floor((H - kh) / sh) + 1 and Wo = floor((W - kw) / sw) + 1: "
+    "one output per window, for every n and c."
+)
+
 FIGURE_EXAMPLE = np.array([[[[1.0, 3, 2, 0], [4, 2, 1, 5], [0, 1, 3, 2], [2, 6, 1, 1]]]])
 
 
@@ -103,6 +108,7 @@ maxpool2d_forward = Exercise(
     reference=solutions.maxpool2d_forward,
     project=_out_only,
     arg_names=("x", "kernel_size", "stride"),
+    shape_rule=POOLED_SHAPE,
     mistakes=(
         Mistake(
             "stride ignored",
@@ -195,6 +201,7 @@ maxpool2d_backward = Exercise(
     uses=("maxpool2d_forward",),
     gradient=_gradient,
     arg_names=("x", "kernel_size", "stride", "dout"),
+    shape_rule="dx has the shape of x, (N, C, H, W): one gradient per input pixel, not one per window.",
     mistakes=(
         Mistake(
             "gradient sent to every cell of the window",
@@ -237,6 +244,7 @@ avgpool2d = Exercise(
     make_cases=_avg_cases,
     reference=solutions.avgpool2d,
     arg_names=("x", "kernel_size", "stride"),
+    shape_rule=POOLED_SHAPE,
     mistakes=(
         Mistake(
             "sum instead of mean",
