@@ -23,7 +23,8 @@ class Case:
 
 @dataclass(frozen=True)
 class Mistake:
-    """A known wrong answer: ``wrong(*args)`` computes what a student who made it would return."""
+    """A known wrong answer: ``wrong(*args)`` computes what a student who made it would return (for a
+    tuple result, None for an item the mistake does not determine)."""
 
     name: str
     hint: str
