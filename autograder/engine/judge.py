@@ -89,6 +89,7 @@ class CaseFailure:
     mistake: Mistake | None = None
     case_id: str = ""  # set by judge_exercise, which knows the case's position
     reproduce: str = ""  # the call of the student's function on this case, as code
+    stated: bool = False  # the problem sentence already gives expected and got (plain numbers)
 
 
 @dataclass
@@ -126,7 +127,7 @@ class ExerciseResult:
             for arg_name, value in zip(_names(self.arg_names, f.case.args), f.case.args, strict=True):
                 lines.append(_indent(f"{arg_name} = {describe(value)}"))
             lines.append(_indent(f.problem))
-            if f.expected is not None or f.got is not None:
+            if (f.expected is not None or f.got is not None) and not f.stated:
                 lines.append(_indent(f"expected: {describe(f.expected)}"))
                 lines.append(_indent(f"got:      {describe(f.got)}"))
             if f.reproduce:
@@ -449,7 +450,29 @@ def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | No
     if mistake is None and consistent is not None:
         inconsistent, forward_wrong = _gradient_mistakes(exercise.uses[0])
         mistake = forward_wrong if consistent else inconsistent
-    return CaseFailure(case, problem, expected=expected, got=got, mistake=mistake)
+    shown_expected, shown_got = _failing_part(expected, got, exercise)
+    return CaseFailure(
+        case,
+        problem,
+        expected=shown_expected,
+        got=shown_got,
+        mistake=mistake,
+        stated=_plain(shown_expected) and _plain(shown_got),
+    )
+
+
+def _plain(value) -> bool:
+    """A number, bool or None: what a problem sentence of :func:`compare` already spells out."""
+    return value is None or isinstance(value, bool | int | float | np.number | np.bool_)
+
+
+def _failing_part(expected, got, exercise: Exercise):
+    """The item of a tuple result that is wrong (the first), shown in place of the whole tuples."""
+    if isinstance(expected, tuple) and isinstance(got, tuple | list) and len(got) == len(expected):
+        for e, g in zip(expected, got, strict=True):
+            if compare(e, g, exercise.rtol, exercise.atol)[0]:
+                return e, g
+    return expected, got
 
 
 def _well_formed(records, count: int) -> bool:
@@ -477,7 +500,12 @@ def judge_exercise(
     output: str = "",
     problem: str | None = None,
 ) -> ExerciseResult:
-    """Score one exercise from the records the runner produced (None: it produced nothing)."""
+    """Score one exercise from the records the runner produced (None: it produced nothing).
+
+    Without ``cases`` (a submission that could not be read at all), every case of the exercise counts
+    as not passed: its score line says 0 of them passed, and ``problem`` says why."""
+    if not cases and records is None:
+        cases = exercise.cases()
     result = ExerciseResult(
         exercise.name, exercise.points, total=len(cases), output=output, arg_names=tuple(exercise.arg_names)
     )

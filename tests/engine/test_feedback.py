@@ -15,10 +15,12 @@ import nbformat
 import numpy as np
 import pytest
 from helpers import ROOT, grade_file, result_for, with_answers
+from nbgrader.preprocessors import ClearHiddenTests
 
 import solutions
-from autograder.engine import exercises, judge, runner
+from autograder.engine import exercises, grade, judge, runner
 from autograder.engine.exercise import CALLS
+from autograder.publishing.points import RUN_ON_SUBMISSION, generate_assignment_pipeline
 
 EVERY_CASE = [(ex, i, c) for ex in exercises.EXERCISES.values() for i, c in enumerate(ex.cases())]
 CASE_IDS = [ex.case_id(i) for ex, i, _ in EVERY_CASE]
@@ -439,3 +441,79 @@ def test_a_result_one_row_short_is_explained_by_the_exercises_own_size_rule(name
     assert ONE_ROW_SHORT[name] in failure.mistake.hint
     if name != "correlate2d":
         assert "valid correlation" not in failure.mistake.hint
+
+
+# -- no noise -----------------------------------------------------------------------------------------------
+
+
+def test_a_wrong_count_says_expected_and_got_once():
+    """The problem sentence gives both numbers: no "expected:" and "got:" lines repeating them."""
+    result = judged("conv_macs", lambda *args: solutions.conv_macs(*args) + 1)
+    text = result.feedback()
+    case = result.failure.case
+    right = solutions.conv_macs(*case.args)
+    assert f"Expected {right}, got {right + 1}." in text
+    assert text.count(f"got {right + 1}") == 1 and text.count(f"Expected {right}") == 1, text
+    assert "expected:" not in text and "got:" not in text
+
+
+def test_a_wrong_part_of_a_tuple_result_shows_that_part():
+    """The forward pass keeps the last maximum on ties: the feedback names the cache's argmax and shows
+    the expected and the returned argmax, not "tuple of 2 items"."""
+    exercise = exercises.exercise("maxpool2d_forward")
+    model = exercise.reference
+
+    def last_on_ties(x, kernel_size, stride=None):
+        out, (x_shape, argmax) = model(x, kernel_size, stride)
+        flips = np.array(argmax)
+        # the tied all-equal input: the last cell of each window instead of the first
+        return out, (x_shape, flips if np.ptp(np.asarray(x)) else flips + 1)
+
+    result = judged("maxpool2d_forward", last_on_ties)
+    text = result.feedback()
+    assert "the cache's argmax: Wrong values" in text
+    assert "expected: array of shape (1, 1, 2, 2, 2)" in text and "got:      array of shape" in text
+    assert "tuple of 2 items" not in text
+
+
+def test_a_notebook_that_cannot_be_read_never_shows_zero_of_zero_cases(tmp_path):
+    path = tmp_path / "07_pooling.ipynb"
+    path.write_text("")
+    doc = grade.not_gradable(path, "Could not grade 07_pooling.ipynb: it is empty.")
+    for test in doc["tests"]:
+        assert "(0/0 cases)" not in test["name"], test["name"]
+        exercise = exercises.exercise(test["extra_data"]["exercise"])
+        assert test["name"] == f"{exercise.name} (0/{len(exercise.cases())} cases)"
+        assert "it is empty" in test["output"] and test["score"] == 0
+
+
+def _student_view(cell_source: str, meta: dict) -> str:
+    """A graded cell as generate_assignment leaves it in the student's notebook: the course's pipeline
+    from the removal of hidden tests on."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(cell_source, metadata={"nbgrader": dict(meta)})
+    nb.cells.append(cell)
+    pipeline = generate_assignment_pipeline()
+    for step in [pipeline[0], *pipeline[pipeline.index(ClearHiddenTests) :]]:  # points first
+        nb, _ = step().preprocess(nb, {})
+    return nb.cells[0].source
+
+
+def test_graded_cells_print_nothing_in_the_students_notebook():
+    """Run as a student runs them (IPython shows the value of a cell's last expression), the graded cells
+    of the released notebooks show nothing: today's docstring would print itself."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    seen = 0
+    for path in sorted((ROOT / "chapters").glob("*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if not (meta.get("grade") and not meta.get("solution")):
+                continue
+            seen += 1
+            source = _student_view(cell.source, meta)
+            assert "check(" not in source and "### BEGIN" not in source
+            assert shell.run_cell(source, store_history=False).result is None, source
+            assert source.splitlines()[-1] == RUN_ON_SUBMISSION
+    assert seen == len(exercises.EXERCISES)
