@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-
 import numpy as np
 import pytest
 from helpers import (
@@ -14,7 +12,7 @@ from helpers import (
     result_for,
     with_answers,
 )
-from visible_cells import first, run_visible_with, visible_source
+from visible_cells import first, run_visible_with
 
 import solutions
 from autograder.engine import exercises
@@ -361,15 +359,6 @@ def test_a_backward_pass_failing_on_ties_because_of_the_cache_names_the_forward_
     with pytest.raises(AssertionError, match="Fix maxpool2d_forward first") as caught:
         run_visible("maxpool2d_backward_visible", {"maxpool2d_forward": last_on_ties_forward})
     assert "(0, 0)" in str(caught.value) and "(1, 1)" in str(caught.value)
-
-
-@pytest.mark.parametrize("grade_id", ["maxpool2d_forward_visible", "maxpool2d_backward_visible"])
-def test_every_visible_failure_shows_what_was_expected_and_what_came_back(grade_id):
-    cell = ast.parse(visible_source(CHAPTER, grade_id.removesuffix("_visible")))
-    for node in ast.walk(cell):
-        if isinstance(node, ast.Assert):
-            message = ast.unparse(node.msg) if node.msg else ""
-            assert "got" in message and "{" in message, ast.unparse(node)
 
 
 def test_the_graded_cache_is_the_first_maximum_of_each_window():
