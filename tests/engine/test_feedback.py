@@ -517,3 +517,28 @@ def test_graded_cells_print_nothing_in_the_students_notebook():
             assert shell.run_cell(source, store_history=False).result is None, source
             assert source.splitlines()[-1] == RUN_ON_SUBMISSION
     assert seen == len(exercises.EXERCISES)
+
+
+def test_a_backward_failure_caused_by_the_forward_cache_names_the_forward_pass():
+    """A right backward pass fed the cache of a forward pass that keeps the last maximum on ties."""
+    forward, backward = exercises.exercise("maxpool2d_forward"), exercises.exercise("maxpool2d_backward")
+    last = next(m for m in forward.mistakes if m.name == "last maximum taken on ties").wrong
+
+    def last_on_ties(x, kernel_size, stride=None):
+        out, argmax = last(x, kernel_size, stride)
+        return out, (np.shape(x), argmax)
+
+    def routed(dout, cache):  # the model's loop: each dout to the position the cache records
+        x_shape, argmax = cache
+        dx = np.zeros(x_shape)
+        for n, c, i, j in np.ndindex(np.shape(dout)):
+            dx[(n, c, *argmax[n, c, i, j])] += dout[n, c, i, j]
+        return dx
+
+    funcs = {"maxpool2d_forward": last_on_ties, "maxpool2d_backward": routed}
+    cases = backward.cases()
+    records, _ = runner.run_exercise(funcs, backward.name, backward.driver, [c.args for c in cases])
+    result = judge.judge_exercise(backward, cases, runner.normalise(records))
+    assert "ties" in result.failure.case.label
+    assert result.failure.mistake.name == "last maximum taken on ties"
+    assert "Fix maxpool2d_forward" in result.feedback()
