@@ -104,6 +104,13 @@ def _pad_cases(rng):
     return cases
 
 
+_ONE_SIDE_HINT = (
+    "Padding goes on both sides of each axis: e.g. padding 1 makes a (3, 4) image (5, 6), one row above "
+    "and one below, one column left and one right. Your result is short by one side's padding on each "
+    "axis: one side of each axis is missing."
+)
+
+
 def _sides(padding):
     return (padding,) * 4 if isinstance(padding, int) else tuple(padding)
 
@@ -126,18 +133,14 @@ pad2d = Exercise(
     mistakes=(
         Mistake(
             "padding added on one side of each axis only",
-            "Padding goes on both sides of each axis: padding 1 makes a (3, 4) image (5, 6), one row above "
-            "and one below, one column left and one right. Your result is short by one side's padding on "
-            "each axis: one side of each axis is missing.",
+            _ONE_SIDE_HINT,
             lambda image, padding, mode="zeros": solutions.pad2d(
                 image, tuple(p * keep for p, keep in zip(_sides(padding), (1, 0, 1, 0), strict=True)), mode
             ),
         ),
         Mistake(
             "padding added on one side of each axis only",
-            "Padding goes on both sides of each axis: padding 1 makes a (3, 4) image (5, 6), one row above "
-            "and one below, one column left and one right. Your result is short by one side's padding on "
-            "each axis: one side of each axis is missing.",
+            _ONE_SIDE_HINT,
             lambda image, padding, mode="zeros": solutions.pad2d(
                 image, tuple(p * keep for p, keep in zip(_sides(padding), (0, 1, 0, 1), strict=True)), mode
             ),
