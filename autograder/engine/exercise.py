@@ -23,7 +23,8 @@ class Case:
 
 @dataclass(frozen=True)
 class Mistake:
-    """A known wrong answer: ``wrong(*args)`` computes what a student who made it would return."""
+    """A known wrong answer: ``wrong(*args)`` computes what a student who made it would return (for a
+    tuple result, None for an item the mistake does not determine)."""
 
     name: str
     hint: str
@@ -54,6 +55,12 @@ class Exercise:
     # student's gradient and the numerical gradient of the student's own forward pass (None where the
     # case has no gradient, e.g. ties in max pooling). The gradient must match both.
     gradient: Callable | None = None
+    # How the result's shape follows from the arguments, in this exercise's own terms: the feedback
+    # gives it for a result of the wrong shape (a generic rule would speak of another exercise).
+    shape_rule: str = ""
+    # The names of the items of a tuple result (after ``project``), e.g. ("dx", "dweight", "dbias"):
+    # the feedback names the item that is wrong.
+    parts: Sequence[str] = ()
 
     def cases(self) -> list[Case]:
         rng = np.random.default_rng(zlib.crc32(self.name.encode()))

@@ -11,6 +11,7 @@ that a student or a regrade request can name it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,14 +22,14 @@ from autograder.engine.runner import NOT_IMPLEMENTED, Unsupported
 # Mistakes any array exercise can make; exercise-specific ones are tried first.
 TRANSPOSED = Mistake(
     "transposed output",
-    "Rows and columns are swapped: index the output as out[i, j] with i along the height (axis 0) "
-    "and j along the width (axis 1).",
+    "Rows and columns are swapped: the height runs along the second-to-last axis of the result (i in "
+    "out[..., i, j]) and the width along the last (j).",
     lambda *args: None,
 )
 INTEGER_TRUNCATION = Mistake(
     "integer truncation",
-    "Your result was computed in integers, so fractions were cut off. Build the output with a float "
-    "dtype, e.g. np.zeros(shape, dtype=float), not np.zeros_like(image) of an integer image.",
+    "Your result was computed in integers, so fractions were cut off. Build the result with a float "
+    "dtype, e.g. np.zeros(shape, dtype=float), not np.zeros_like of an integer input.",
     lambda *args: None,
 )
 MODIFIED_INPUT = Mistake(
@@ -37,10 +38,10 @@ MODIFIED_INPUT = Mistake(
     "array; the caller's data must stay as it was.",
     lambda *args: None,
 )
+# Said in the exercise's own terms where it declares a shape rule (Exercise.shape_rule): see _off_by_one.
 OFF_BY_ONE = Mistake(
     "off-by-one output size",
-    "Your output is one row or column too big or too small. A valid correlation of an H x W image with "
-    "a kh x kw kernel has (H - kh + 1) x (W - kw + 1) positions: count them on a small example.",
+    "Your result has one row or column too many or too few: count them by hand on the case above.",
     lambda *args: None,
 )
 NO_ERROR = Mistake(
@@ -88,6 +89,7 @@ class CaseFailure:
     mistake: Mistake | None = None
     case_id: str = ""  # set by judge_exercise, which knows the case's position
     reproduce: str = ""  # the call of the student's function on this case, as code
+    stated: bool = False  # the problem sentence already gives expected and got (plain numbers)
 
 
 @dataclass
@@ -125,7 +127,7 @@ class ExerciseResult:
             for arg_name, value in zip(_names(self.arg_names, f.case.args), f.case.args, strict=True):
                 lines.append(_indent(f"{arg_name} = {describe(value)}"))
             lines.append(_indent(f.problem))
-            if f.expected is not None or f.got is not None:
+            if (f.expected is not None or f.got is not None) and not f.stated:
                 lines.append(_indent(f"expected: {describe(f.expected)}"))
                 lines.append(_indent(f"got:      {describe(f.got)}"))
             if f.reproduce:
@@ -273,8 +275,25 @@ def _same(a, b, rtol, atol) -> bool:
     return False
 
 
-def compare(expected, got, rtol: float, atol: float) -> tuple[str | None, Mistake | None]:
-    """Check type, then shape, then values. Returns (problem, generic mistake) or (None, None)."""
+def _off_by_one(shape_rule: str) -> Mistake:
+    """The off-by-one diagnosis in the exercise's own terms, where it states its shape rule."""
+    if not shape_rule:
+        return OFF_BY_ONE
+    return Mistake(OFF_BY_ONE.name, f"{shape_rule} Count them by hand on the case above.", OFF_BY_ONE.wrong)
+
+
+def _swapped(got: np.ndarray, expected: np.ndarray, rtol, atol) -> bool:
+    """``got`` is ``expected`` with its last two axes (rows and columns) swapped."""
+    return got.ndim >= 2 and expected.ndim >= 2 and _same(got, np.swapaxes(expected, -1, -2), rtol, atol)
+
+
+def compare(
+    expected, got, rtol: float, atol: float, *, shape_rule: str = "", parts: Sequence[str] = ()
+) -> tuple[str | None, Mistake | None]:
+    """Check type, then shape, then values. Returns (problem, generic mistake) or (None, None).
+
+    ``shape_rule`` says, in the exercise's terms, how the result's shape follows from its arguments:
+    a wrong shape is explained with it. ``parts`` names the items of a tuple result."""
     if isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray):
             return f"Expected a numpy array, got {_type_name(got)}. Return a numpy array.", None
@@ -282,20 +301,20 @@ def compare(expected, got, rtol: float, atol: float) -> tuple[str | None, Mistak
             return f"Expected an array of real numbers, got dtype {got.dtype}.", None
         if got.shape != expected.shape:
             problem = f"Wrong shape: expected {expected.shape}, got {got.shape}."
-            if got.shape == expected.shape[::-1] and got.ndim == 2 and _same(got, expected.T, rtol, atol):
+            if _swapped(got, expected, rtol, atol):
                 return problem, TRANSPOSED
             if got.ndim == expected.ndim and all(
                 abs(a - b) <= 1 for a, b in zip(got.shape, expected.shape, strict=True)
             ):
-                return problem, OFF_BY_ONE
-            return problem, None
+                return problem, _off_by_one(shape_rule)
+            return (f"{problem} {shape_rule}" if shape_rule else problem), None
         if not np.array_equal(np.isfinite(got), np.isfinite(expected)):
             return "Your result has NaN or infinite entries where the expected one has finite values.", None
         if _same(got, expected, rtol, atol):
             return None, None
         worst = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape) if got.size else ()
         problem = f"Wrong values (largest difference at index {tuple(int(i) for i in worst)})."
-        if got.ndim == 2 and got.shape == got.shape[::-1] and _same(got, expected.T, rtol, atol):
+        if _swapped(got, expected, rtol, atol):
             return problem, TRANSPOSED
         if _same(got, np.trunc(expected), rtol, atol) or _same(got, np.floor(expected), rtol, atol):
             return problem, INTEGER_TRUNCATION
@@ -304,9 +323,10 @@ def compare(expected, got, rtol: float, atol: float) -> tuple[str | None, Mistak
         if not isinstance(got, tuple | list) or len(got) != len(expected):
             return f"Expected a tuple of {len(expected)} items, got {_type_name(got)}.", None
         for index, (e, g) in enumerate(zip(expected, got, strict=True)):
-            problem, mistake = compare(e, g, rtol, atol)
+            problem, mistake = compare(e, g, rtol, atol, shape_rule=shape_rule)
             if problem:
-                return f"Item {index} of the tuple: {problem}", mistake
+                part = parts[index] if index < len(parts) else f"Item {index} of the tuple"
+                return f"{part}: {problem}", mistake
         return None, None
     if isinstance(expected, bool):
         if not isinstance(got, bool | np.bool_):
@@ -353,9 +373,17 @@ def _diagnose(exercise: Exercise, case: Case, got) -> Mistake | None:
             wrong = mistake.wrong(*case.args)
         except (ValueError, TypeError, IndexError, ZeroDivisionError):  # does not apply to this input
             continue
-        if _same(got, wrong, exercise.rtol, exercise.atol):
+        if _matches(got, wrong, exercise.rtol, exercise.atol):
             return mistake
     return None
+
+
+def _matches(got, wrong, rtol, atol) -> bool:
+    """``got`` is what a known mistake returns; a None item of a tuple ``wrong`` matches anything (the
+    mistake says nothing about that part, e.g. the cache of a forward pass that pools the minimum)."""
+    if isinstance(wrong, tuple) and isinstance(got, tuple | list) and len(got) == len(wrong):
+        return all(w is None or _same(g, w, rtol, atol) for g, w in zip(got, wrong, strict=True))
+    return _same(got, wrong, rtol, atol)
 
 
 def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | None:
@@ -402,7 +430,9 @@ def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | No
             got = exercise.project(got)
         except (TypeError, ValueError, IndexError, KeyError) as exc:
             return CaseFailure(case, f"Wrong kind of result: {exc}", got=got)
-    problem, generic = compare(expected, got, exercise.rtol, exercise.atol)
+    problem, generic = compare(
+        expected, got, exercise.rtol, exercise.atol, shape_rule=exercise.shape_rule, parts=exercise.parts
+    )
     consistent = None if numeric is None else _same(got, numeric, GRADIENT_RTOL, GRADIENT_RTOL)
     if problem is None:
         if consistent is False:
@@ -420,7 +450,29 @@ def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | No
     if mistake is None and consistent is not None:
         inconsistent, forward_wrong = _gradient_mistakes(exercise.uses[0])
         mistake = forward_wrong if consistent else inconsistent
-    return CaseFailure(case, problem, expected=expected, got=got, mistake=mistake)
+    shown_expected, shown_got = _failing_part(expected, got, exercise)
+    return CaseFailure(
+        case,
+        problem,
+        expected=shown_expected,
+        got=shown_got,
+        mistake=mistake,
+        stated=_plain(shown_expected) and _plain(shown_got),
+    )
+
+
+def _plain(value) -> bool:
+    """A number, bool or None: what a problem sentence of :func:`compare` already spells out."""
+    return value is None or isinstance(value, bool | int | float | np.number | np.bool_)
+
+
+def _failing_part(expected, got, exercise: Exercise):
+    """The item of a tuple result that is wrong (the first), shown in place of the whole tuples."""
+    if isinstance(expected, tuple) and isinstance(got, tuple | list) and len(got) == len(expected):
+        for e, g in zip(expected, got, strict=True):
+            if compare(e, g, exercise.rtol, exercise.atol)[0]:
+                return e, g
+    return expected, got
 
 
 def _well_formed(records, count: int) -> bool:
@@ -448,7 +500,12 @@ def judge_exercise(
     output: str = "",
     problem: str | None = None,
 ) -> ExerciseResult:
-    """Score one exercise from the records the runner produced (None: it produced nothing)."""
+    """Score one exercise from the records the runner produced (None: it produced nothing).
+
+    Without ``cases`` (a submission that could not be read at all), every case of the exercise counts
+    as not passed: its score line says 0 of them passed, and ``problem`` says why."""
+    if not cases and records is None:
+        cases = exercise.cases()
     result = ExerciseResult(
         exercise.name, exercise.points, total=len(cases), output=output, arg_names=tuple(exercise.arg_names)
     )

@@ -286,3 +286,23 @@ def test_the_gradescope_bundle_installs_what_students_may_import(tmp_path):
         script = z.read("run_autograder").decode()
     assert sorted(r.split(">")[0] for r in requirements) == ["matplotlib", "numpy"]
     assert f"--chapter {CHAPTER}" in script
+
+
+# -- what the grader checks, the exercise states -----------------------------------------------------------
+
+
+def test_the_max_pooling_stub_states_the_cache_and_the_tie_rule_its_graded_cases_check():
+    """The forward pass's graded cases compare the cache's argmax, ties included: the stub's docstring
+    states the cache's form and the tie rule (first maximum in row-major window order)."""
+    import ast
+
+    from autograder.engine import exercises
+
+    cell = solution_cell(nbformat.read(source_notebook("07_pooling"), as_version=4), "maxpool2d_forward")
+    docstring = " ".join(ast.get_docstring(ast.parse(cell.source).body[0]).split())
+    assert "the pair (x_shape, argmax)" in docstring
+    assert "argmax of shape (N, C, Ho, Wo, 2)" in docstring and "(row, column) in x" in docstring
+    assert "the first one in row-major window order on ties" in docstring
+    exercise = exercises.exercise("maxpool2d_forward")
+    assert exercise.parts == ("out", "the cache's argmax")
+    assert sum("ties" in case.label for case in exercise.cases()) >= 5

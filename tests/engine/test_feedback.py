@@ -3,19 +3,24 @@ name it), and one line of code that runs their function on the first failing cas
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 
+import nbformat
 import numpy as np
 import pytest
 from helpers import ROOT, grade_file, result_for, with_answers
+from nbgrader.preprocessors import ClearHiddenTests
 
 import solutions
-from autograder.engine import exercises, judge, runner
+from autograder.engine import exercises, grade, judge, runner
 from autograder.engine.exercise import CALLS
+from autograder.publishing.points import RUN_ON_SUBMISSION, generate_assignment_pipeline
 
 EVERY_CASE = [(ex, i, c) for ex in exercises.EXERCISES.values() for i, c in enumerate(ex.cases())]
 CASE_IDS = [ex.case_id(i) for ex, i, _ in EVERY_CASE]
@@ -89,6 +94,8 @@ def test_the_snippet_run_on_the_reference_gives_the_expected_value(exercise, ind
     """The snippet is the grader's call: run on the reference functions, it gives what the judge expects
     (or the ValueError the judge expects)."""
     namespace = {"np": np, **{name: getattr(solutions, name) for name in exercise.functions}}
+    if exercise.driver == "call":  # the reference in the form the exercise states (e.g. the cache's)
+        namespace[exercise.name] = exercise.reference
     try:
         expected = exercise.reference(*case.args)
     except ValueError:
@@ -224,3 +231,314 @@ def test_results_name_the_failing_cases_the_same_on_every_grading_run(tmp_path):
         assert "(case id correlate2d#1)" in test["output"] and WORKED_EXAMPLE in test["output"]
         assert result_for(doc, "convolve2d")["extra_data"]["failed_cases"] == []
     assert [t["output"] for t in first["tests"]] == [t["output"] for t in second["tests"]]
+
+
+# -- every diagnosis belongs to its exercise ----------------------------------------------------------------
+
+# Words of the course that name something an exercise may not have (no kernel in pad2d): the feedback on
+# an exercise may use one only where the exercise's own text does (the exercise's section above its stub,
+# the stub's docstring, its argument names).
+TERMS = {
+    "kernel": r"\bkernels?\b",
+    "correlation": r"\bcorrelat",
+    "convolution": r"\bconvol",
+    "image": r"\bimages?\b",
+    "stride": r"\bstrides?\b",
+    "padding": r"\bpad",
+    "dilation": r"\bdilat",
+    "channel": r"\bchannels?\b",
+    "window": r"\bwindows?\b",
+    "gradient": r"\bgradients?\b",
+    "weight": r"\bweights?\b",
+    "bias": r"\bbias",
+    "pooling": r"\bpool",
+    "filter": r"\bfilters?\b",
+    "batch": r"\bbatch",
+    "position": r"\bpositions?\b",
+    "tap": r"\btaps?\b",
+    "cache": r"\bcache\b",
+}
+
+
+def _exercise_texts() -> dict[str, str]:
+    """Each exercise's own text, from whichever chapter holds it: the markdown cells right above its
+    solution cell, the stub's docstring and its argument names."""
+    found = {}
+    for path in sorted((ROOT / "chapters").glob("*/*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        for index, cell in enumerate(cells):
+            meta = cell.metadata.get("nbgrader", {})
+            name = meta.get("grade_id")
+            if name not in exercises.EXERCISES or not meta.get("solution"):
+                continue
+            above = []
+            for previous in reversed(cells[:index]):
+                if previous.cell_type != "markdown":
+                    break
+                above.append(previous.source)
+            docstring = ast.get_docstring(ast.parse(cell.source).body[0])
+            names = " ".join(exercises.exercise(name).arg_names).replace("_", " ")
+            if "(N, " in docstring:  # an (N, C, H, W) array: N images, a batch
+                names += " batch"
+            found[name] = "\n".join([*above, docstring, names])
+    for name, text in list(found.items()):  # an exercise built on another (a backward pass) shares its text
+        found[name] = "\n".join([text, *(found[used] for used in exercises.exercise(name).uses)])
+    return found
+
+
+OWN_TEXT = _exercise_texts()
+
+
+def foreign(name: str, text: str) -> list[str]:
+    """The terms ``text`` uses that exercise ``name``'s own text does not."""
+    own = OWN_TEXT[name]
+    return [
+        t
+        for t, pattern in TERMS.items()
+        if re.search(pattern, text, re.I) and not re.search(pattern, own, re.I)
+    ]
+
+
+def _wrong_kinds(value) -> dict[str, object]:
+    """Generic wrong answers derived from a right one: wrong shape, off by one, transposed, wrong value."""
+    if isinstance(value, bool):
+        return {}
+    if isinstance(value, int):
+        return {"one too many": value + 1, "one too few": value - 1}
+    if isinstance(value, float):
+        return {"wrong value": value + 1.0}
+    if isinstance(value, np.ndarray):
+        kinds = {"wrong shape (flattened)": value.ravel(), "an extra axis": value[None]}
+        if value.ndim >= 1 and value.shape[-1] > 1:
+            kinds["one column short"] = value[..., :-1]
+        if value.ndim >= 1:
+            kinds["one column too many"] = np.concatenate([value, np.zeros_like(value[..., :1])], axis=-1)
+        if value.ndim >= 2:
+            if value.shape[-2] > 1:
+                kinds["one row short"] = value[..., :-1, :]
+                if value.shape[-1] > 1:
+                    kinds["one row and one column short"] = value[..., :-1, :-1]
+            kinds["one row too many"] = np.concatenate([value, np.zeros_like(value[..., :1, :])], axis=-2)
+            kinds["transposed"] = np.swapaxes(value, -1, -2)
+        return kinds
+    if isinstance(value, tuple):
+        kinds = {}
+        for index, item in enumerate(value):
+            if isinstance(item, tuple):
+                continue  # e.g. the x_shape inside a cache: not a result of its own
+            for kind, wrong in _wrong_kinds(item).items():
+                kinds[f"item {index}, {kind}"] = value[:index] + (wrong,) + value[index + 1 :]
+        return kinds
+    return {}
+
+
+def _record(exercise, value) -> dict:
+    """What the runner sends back for a student whose function returned ``value`` (no numerical
+    gradient: the generic kinds are not about one)."""
+    if exercise.gradient is not None:
+        value = (value, None)
+    return {"ok": value, "mutated": False}
+
+
+def _reference_or_none(exercise, case):
+    try:
+        return exercise.reference(*case.args)
+    except ValueError:
+        return None
+
+
+def _generic_answers():
+    for ex in exercises.EXERCISES.values():
+        for i, case in enumerate(ex.cases()):
+            right = _reference_or_none(ex, case)
+            for kind, wrong in _wrong_kinds(right).items():
+                yield ex, case, f"{ex.case_id(i)} {kind}", wrong
+
+
+@pytest.mark.parametrize("name", sorted(exercises.EXERCISES))
+def test_generic_wrong_answers_get_feedback_in_the_exercises_own_terms(name):
+    """Held out from the mistakes each exercise declares: for every case, answers wrong in a generic way
+    (a wrong shape, one row or column short or too many, transposed, a count off by one) are explained
+    with nothing foreign to the exercise (no kernel in pad2d's feedback)."""
+    exercise = exercises.exercise(name)
+    seen, problems = 0, []
+    for ex, case, label, wrong in _generic_answers():
+        if ex is not exercise:
+            continue
+        failure = judge.judge_case(ex, case, _record(ex, wrong))
+        if failure is None:
+            continue
+        seen += 1
+        text = failure.problem
+        if failure.mistake is not None:
+            text += f"\n{failure.mistake.name}\n{failure.mistake.hint}"
+        if terms := foreign(name, text):
+            problems.append(f"{label}: {terms} in\n{text}")
+    assert seen, "no generic wrong answer failed: the kinds above do not fit this exercise's results"
+    assert not problems, "\n\n".join(problems[:3])
+
+
+@pytest.mark.parametrize("name", sorted(exercises.EXERCISES))
+def test_declared_diagnoses_speak_the_exercises_terms(name):
+    """Every mistake an exercise declares, and its rule for the result's shape, checked against its
+    docstring."""
+    exercise = exercises.exercise(name)
+    texts = [exercise.shape_rule, *(f"{m.name}\n{m.hint}" for m in exercise.mistakes)]
+    problems = [f"{terms}: {text}" for text in texts if (terms := foreign(name, text))]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_exercise_with_an_array_result_states_its_shape_rule():
+    for exercise in exercises.EXERCISES.values():
+        results = [_reference_or_none(exercise, c) for c in exercise.cases()]
+        if exercise.project is not None:
+            results = [exercise.project(r) for r in results if r is not None]
+        arrays = any(
+            isinstance(r, np.ndarray) or (isinstance(r, tuple) and any(isinstance(v, np.ndarray) for v in r))
+            for r in results
+        )
+        assert bool(exercise.shape_rule) == arrays, exercise.name
+
+
+def test_pad2d_on_one_side_is_told_which_side_is_missing_in_its_own_terms():
+    """Top and left only: a (3, 4) image padded by 1 comes back (4, 5) instead of (5, 6)."""
+
+    def one_sided(image, padding, mode="zeros"):
+        top, _, left, _ = (padding,) * 4 if isinstance(padding, int) else padding
+        return solutions.pad2d(image, (top, 0, left, 0), mode)
+
+    result = judged("pad2d", one_sided)
+    failure = result.failure
+    assert failure.case_id == "pad2d#1" and failure.problem == "Wrong shape: expected (5, 6), got (4, 5)."
+    assert failure.mistake.name == "padding added on one side of each axis only"
+    assert "one side of each axis is missing" in failure.mistake.hint
+    assert "kernel" not in result.feedback() and "correlation" not in result.feedback()
+
+
+# A result one row short, in each exercise's terms: what the explanation of its size must say.
+ONE_ROW_SHORT = {
+    "correlate2d": "(H - kh + 1) x (W - kw + 1) positions",
+    "convolve2d_full": "The full convolution grows",
+    "translate": "the shape of the input",
+    "pad2d": "top + H + bottom rows",
+    "tile_weights": "(Ho, Wo, F, C, kh, kw)",
+    "conv1x1": "keeps the height and width",
+    "dilate_kernel": "d(kh - 1) + 1 rows",
+    "maxpool2d_backward": "dx has the shape of x",
+    "conv2d_backward": "dx has the shape of x",
+    "conv_transpose2d": "The output grows",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONE_ROW_SHORT))
+def test_a_result_one_row_short_is_explained_by_the_exercises_own_size_rule(name):
+    exercise = exercises.exercise(name)
+    case = next(c for c in exercise.cases() if _reference_or_none(exercise, c) is not None)
+    right = exercise.reference(*case.args)
+    wrong = (right[0][..., :-1, :], *right[1:]) if isinstance(right, tuple) else right[..., :-1, :]
+    failure = judge.judge_case(exercise, case, _record(exercise, wrong))
+    assert failure.mistake.name == "off-by-one output size"
+    assert ONE_ROW_SHORT[name] in failure.mistake.hint
+    if name != "correlate2d":
+        assert "valid correlation" not in failure.mistake.hint
+
+
+# -- no noise -----------------------------------------------------------------------------------------------
+
+
+def test_a_wrong_count_says_expected_and_got_once():
+    """The problem sentence gives both numbers: no "expected:" and "got:" lines repeating them."""
+    result = judged("conv_macs", lambda *args: solutions.conv_macs(*args) + 1)
+    text = result.feedback()
+    case = result.failure.case
+    right = solutions.conv_macs(*case.args)
+    assert f"Expected {right}, got {right + 1}." in text
+    assert text.count(f"got {right + 1}") == 1 and text.count(f"Expected {right}") == 1, text
+    assert "expected:" not in text and "got:" not in text
+
+
+def test_a_wrong_part_of_a_tuple_result_shows_that_part():
+    """The forward pass keeps the last maximum on ties: the feedback names the cache's argmax and shows
+    the expected and the returned argmax, not "tuple of 2 items"."""
+    exercise = exercises.exercise("maxpool2d_forward")
+    model = exercise.reference
+
+    def last_on_ties(x, kernel_size, stride=None):
+        out, (x_shape, argmax) = model(x, kernel_size, stride)
+        flips = np.array(argmax)
+        # the tied all-equal input: the last cell of each window instead of the first
+        return out, (x_shape, flips if np.ptp(np.asarray(x)) else flips + 1)
+
+    result = judged("maxpool2d_forward", last_on_ties)
+    text = result.feedback()
+    assert "the cache's argmax: Wrong values" in text
+    assert "expected: array of shape (1, 1, 2, 2, 2)" in text and "got:      array of shape" in text
+    assert "tuple of 2 items" not in text
+
+
+def test_a_notebook_that_cannot_be_read_never_shows_zero_of_zero_cases(tmp_path):
+    path = tmp_path / "07_pooling.ipynb"
+    path.write_text("")
+    doc = grade.not_gradable(path, "Could not grade 07_pooling.ipynb: it is empty.")
+    for test in doc["tests"]:
+        assert "(0/0 cases)" not in test["name"], test["name"]
+        exercise = exercises.exercise(test["extra_data"]["exercise"])
+        assert test["name"] == f"{exercise.name} (0/{len(exercise.cases())} cases)"
+        assert "it is empty" in test["output"] and test["score"] == 0
+
+
+def _student_view(cell_source: str, meta: dict) -> str:
+    """A graded cell as generate_assignment leaves it in the student's notebook: the course's pipeline
+    from the removal of hidden tests on."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(cell_source, metadata={"nbgrader": dict(meta)})
+    nb.cells.append(cell)
+    pipeline = generate_assignment_pipeline()
+    for step in [pipeline[0], *pipeline[pipeline.index(ClearHiddenTests) :]]:  # points first
+        nb, _ = step().preprocess(nb, {})
+    return nb.cells[0].source
+
+
+def test_graded_cells_print_nothing_in_the_students_notebook():
+    """Run as a student runs them (IPython shows the value of a cell's last expression), the graded cells
+    of the released notebooks show nothing: today's docstring would print itself."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    seen = 0
+    for path in sorted((ROOT / "chapters").glob("*/*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if not (meta.get("grade") and not meta.get("solution")):
+                continue
+            seen += 1
+            source = _student_view(cell.source, meta)
+            assert "check(" not in source and "### BEGIN" not in source
+            assert shell.run_cell(source, store_history=False).result is None, source
+            assert source.splitlines()[-1] == RUN_ON_SUBMISSION
+    assert seen == len(exercises.EXERCISES)
+
+
+def test_a_backward_failure_caused_by_the_forward_cache_names_the_forward_pass():
+    """A right backward pass fed the cache of a forward pass that keeps the last maximum on ties."""
+    forward, backward = exercises.exercise("maxpool2d_forward"), exercises.exercise("maxpool2d_backward")
+    last = next(m for m in forward.mistakes if m.name == "last maximum taken on ties").wrong
+
+    def last_on_ties(x, kernel_size, stride=None):
+        out, argmax = last(x, kernel_size, stride)
+        return out, (np.shape(x), argmax)
+
+    def routed(dout, cache):  # the model's loop: each dout to the position the cache records
+        x_shape, argmax = cache
+        dx = np.zeros(x_shape)
+        for n, c, i, j in np.ndindex(np.shape(dout)):
+            dx[(n, c, *argmax[n, c, i, j])] += dout[n, c, i, j]
+        return dx
+
+    funcs = {"maxpool2d_forward": last_on_ties, "maxpool2d_backward": routed}
+    cases = backward.cases()
+    records, _ = runner.run_exercise(funcs, backward.name, backward.driver, [c.args for c in cases])
+    result = judge.judge_exercise(backward, cases, runner.normalise(records))
+    assert "ties" in result.failure.case.label
+    assert result.failure.mistake.name == "last maximum taken on ties"
+    assert "Fix maxpool2d_forward" in result.feedback()

@@ -15,6 +15,8 @@ from helpers import (
 from visible_cells import first, run_visible_with
 
 import solutions
+from autograder.engine import exercises
+from autograder.engine.exercises import ch07_pooling
 
 CHAPTER = "07_pooling"
 
@@ -122,6 +124,11 @@ WRONG = {
         {"maxpool2d_forward": LAST_ON_TIES},
         "last maximum taken on ties",
     ),
+    "forward keeps the last maximum on ties": (
+        "maxpool2d_forward",
+        {"maxpool2d_forward": LAST_ON_TIES},
+        "last maximum taken on ties",
+    ),
     "forward wrong, backward its exact gradient": (
         "maxpool2d_backward",
         {"maxpool2d_forward": MIN_POOLING},
@@ -216,6 +223,15 @@ def pool(x, kernel_size, stride, reduce):
     return reduce(windows, axis=(4, 5))
 
 
+def _defined(code: str, name: str):
+    namespace = {"np": np}
+    exec(code, namespace)  # noqa: S102 - a test's wrong answer
+    return namespace[name]
+
+
+last_on_ties_forward = _defined(LAST_ON_TIES, "maxpool2d_forward")
+
+
 def spreading_forward(x, kernel_size, stride=None):
     kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
     sh, sw = (kh, kw) if stride is None else ((stride, stride) if isinstance(stride, int) else stride)
@@ -274,6 +290,19 @@ BUGGY = {
             )
         },
     ),
+    "maxpool2d_forward: last maximum taken on ties (>=)": (
+        "maxpool2d_forward_visible",
+        {"maxpool2d_forward": last_on_ties_forward},
+    ),
+    "maxpool2d_forward: argmax as the position inside the window": (
+        "maxpool2d_forward_visible",
+        {
+            "maxpool2d_forward": lambda x, k, stride=None: (
+                solutions.maxpool2d_forward(x, k, stride)[0],
+                (np.shape(x), solutions.maxpool2d_forward(x, k, stride)[1]["argmax"]),
+            )
+        },
+    ),
     "maxpool2d_backward: gradient to every cell of the window": (
         "maxpool2d_backward_visible",
         {"maxpool2d_forward": spreading_forward, "maxpool2d_backward": spreading_backward},
@@ -319,6 +348,36 @@ def test_visible_tests_catch_the_mistake(label):
 def test_visible_tests_pass_the_model_answers_and_the_reference(grade_id):
     run_visible(grade_id, {})
     name = grade_id.removesuffix("_visible")
-    # the reference's backward pass reads the reference's cache: replace both passes together
-    names = ("maxpool2d_forward", name) if name == "maxpool2d_backward" else (name,)
-    run_visible(grade_id, {n: getattr(solutions, n) for n in names})
+    # The reference's forward pass, its cache in the form the docstring states (x_shape, argmax); the
+    # backward passes are the model's, which read that cache.
+    reference = {"maxpool2d_forward": ch07_pooling._forward, "avgpool2d": solutions.avgpool2d}
+    run_visible(grade_id, {n: reference[n] for n in reference if n in (name, "maxpool2d_forward")})
+
+
+def test_a_backward_pass_failing_on_ties_because_of_the_cache_names_the_forward_pass():
+    """The backward pass is right; the cache of the forward pass keeps the last maximum on ties."""
+    with pytest.raises(AssertionError, match="Fix maxpool2d_forward first") as caught:
+        run_visible("maxpool2d_backward_visible", {"maxpool2d_forward": last_on_ties_forward})
+    assert "(0, 0)" in str(caught.value) and "(1, 1)" in str(caught.value)
+
+
+def test_the_graded_cache_is_the_first_maximum_of_each_window():
+    """The grader's expected argmax (from the vectorised reference) against a loop over the windows with
+    np.argmax, on every forward case; the tie cases are where the first and the last maximum differ."""
+    exercise = exercises.exercise("maxpool2d_forward")
+    ties = 0
+    for case in exercise.cases():
+        x, kernel_size, stride = case.args
+        try:
+            out, (x_shape, argmax) = exercise.reference(*case.args)
+        except ValueError:
+            continue
+        kh, kw = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
+        sh, sw = (kh, kw) if stride is None else ((stride,) * 2 if isinstance(stride, int) else stride)
+        assert x_shape == np.shape(x) and argmax.shape == (*out.shape, 2)
+        for n, c, i, j in np.ndindex(out.shape):
+            window = np.asarray(x, float)[n, c, i * sh : i * sh + kh, j * sw : j * sw + kw]
+            m, l = divmod(int(np.argmax(window)), kw)
+            assert tuple(argmax[n, c, i, j]) == (i * sh + m, j * sw + l)
+            ties += np.count_nonzero(window == window.max()) > 1
+    assert ties >= 20

@@ -225,3 +225,24 @@ def test_hints_do_not_give_the_model_answer_away(ex):
         code = [squeeze(span) for span in re.findall(r"`([^`]+)`", hint)] or [squeeze(hint)]
         given = sorted({f for f in fragments for span in code if f in span or span == f})
         assert not given, f"a hint of {ex.name} gives model-answer code away: {given}\n{hint}"
+
+
+# The chapters whose visible tests follow the rule below (chapter 08's cells are not yet checked).
+VISIBLE_CHAPTERS = [c for c in exercises.CHAPTERS if c < "08"]
+
+
+@pytest.mark.parametrize("chapter_id", VISIBLE_CHAPTERS)
+def test_every_visible_failure_shows_what_was_expected_and_what_came_back(chapter_id):
+    """Each assert of a visible test cell states what was expected (the value, in its words) and shows
+    what the student's function returned (a message that interpolates it: "..., got {...}")."""
+    nb = nbformat.read(source_notebook(chapter_id), as_version=4)
+    silent = []
+    for cell in nb.cells:
+        if not cell.metadata.get("nbgrader", {}).get("grade_id", "").endswith("_visible"):
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Assert):
+                message = ast.unparse(node.msg) if node.msg else ""
+                if not ("got" in message and "{" in message):
+                    silent.append(ast.unparse(node)[:120])
+    assert not silent, "\n".join(silent)

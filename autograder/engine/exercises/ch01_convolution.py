@@ -46,7 +46,7 @@ def _cases(rng: np.random.Generator, *, full: bool = False) -> list[Case]:
 FULL_INSTEAD_OF_VALID = Mistake(
     "full size instead of valid",
     "A valid correlation only uses positions where the whole kernel fits inside the image: "
-    "(H - kh + 1) x (W - kw + 1) outputs, no padding.",
+    "(H - kh + 1) x (W - kw + 1) outputs, none where the kernel sticks out.",
     _full_correlate,
 )
 
@@ -56,6 +56,8 @@ correlate2d = Exercise(
     make_cases=_cases,
     reference=solutions.correlate2d,
     arg_names=("image", "kernel"),
+    shape_rule="A valid correlation of an H x W image with a kh x kw kernel has (H - kh + 1) x "
+    "(W - kw + 1) positions: one for each place where the whole kernel fits inside the image.",
     mistakes=(
         Mistake(
             "kernel flipped",
@@ -79,6 +81,8 @@ convolve2d = Exercise(
     make_cases=_cases,
     reference=solutions.convolve2d,
     arg_names=("image", "kernel"),
+    shape_rule="A valid convolution of an H x W image with a kh x kw kernel has (H - kh + 1) x "
+    "(W - kw + 1) outputs: one for each place where the whole kernel fits inside the image.",
     mistakes=(
         Mistake(
             "kernel not flipped (or flipped twice)",
@@ -99,7 +103,8 @@ convolve2d = Exercise(
         ),
         Mistake(
             "full size instead of valid",
-            FULL_INSTEAD_OF_VALID.hint,
+            "A valid convolution only uses positions where the whole kernel fits inside the image: "
+            "(H - kh + 1) x (W - kw + 1) outputs, none where the kernel sticks out.",
             lambda image, kernel: solutions.convolve2d_full(image, kernel),
         ),
     ),
@@ -111,23 +116,27 @@ convolve2d_full = Exercise(
     make_cases=lambda rng: _cases(rng, full=True),
     reference=solutions.convolve2d_full,
     arg_names=("image", "kernel"),
+    shape_rule="The full convolution grows: an H x W image and a kh x kw kernel give (H + kh - 1) x "
+    "(W + kw - 1) outputs, one for every placement where the kernel overlaps the image, even by a "
+    "single pixel.",
     mistakes=(
         Mistake(
             "valid size instead of full",
-            "Full convolution keeps every position where the kernel overlaps the image at all: pad the "
-            "image with kh - 1 rows and kw - 1 columns of zeros on each side, giving "
+            "Full convolution keeps every position where the kernel overlaps the image at all: pixels "
+            "outside the image count as 0, kh - 1 rows and kw - 1 columns beyond each side, giving "
             "(H + kh - 1) x (W + kw - 1) outputs.",
             solutions.convolve2d,
         ),
         Mistake(
             "kernel not flipped (or flipped twice)",
-            "Full convolution still flips the kernel: pad, then correlate with K[::-1, ::-1].",
+            "Full convolution still flips the kernel: S(i, j) = sum of I(i - m, j - n) K(m, n), so "
+            "the kernel meets the image as K[::-1, ::-1].",
             _full_correlate,
         ),
         Mistake(
             "padded by the kernel size instead of kernel size - 1",
-            "Pad with kh - 1 rows and kw - 1 columns on each side: with kh, the outermost rows and "
-            "columns of the output are all zeros.",
+            "The kernel overlaps the image from kh - 1 rows and kw - 1 columns beyond each side, not "
+            "kh and kw: with kh, the outermost rows and columns of the output are all zeros.",
             lambda image, kernel: solutions.convolve2d(
                 np.pad(np.asarray(image, float), ((len(kernel),), (np.shape(kernel)[1],))), kernel
             ),

@@ -97,8 +97,8 @@ locally_connected_parameters = Exercise(
         ),
         Mistake(
             "weights shared across positions",
-            "That is the convolution's count. A locally connected layer has a separate F x C x kh x kw "
-            "filter bank at each of the Ho * Wo output positions.",
+            "That count shares one filter bank between all positions. A locally connected layer has a "
+            "separate F x C x kh x kw filter bank at each of the Ho * Wo output positions.",
             lambda c, o, k, b: solutions.conv_parameters(c, o[0], k, bias=b),
         ),
         Mistake(
@@ -231,6 +231,8 @@ translate = Exercise(
     make_cases=_translate_cases,
     reference=solutions.translate,
     arg_names=("image", "dy", "dx"),
+    shape_rule="The shifted image has the shape of the input: what moves out of the frame is lost and "
+    "the uncovered rows and columns are filled with zeros, so nothing is added or cut.",
     mistakes=(
         Mistake(
             "circular shift instead of zero fill",

@@ -42,8 +42,8 @@ def _size_cases(rng):
 
 
 _FLOOR_HINT = (
-    "A window that does not fit entirely is not counted: round the division down (//), never up (ceil) or "
-    "to the nearest (round)."
+    "A placement of the kernel that does not fit entirely is not counted: round the division down (//), "
+    "never up (ceil) or to the nearest (round)."
 )
 
 
@@ -104,6 +104,13 @@ def _pad_cases(rng):
     return cases
 
 
+_ONE_SIDE_HINT = (
+    "Padding goes on both sides of each axis: e.g. padding 1 makes a (3, 4) image (5, 6), one row above "
+    "and one below, one column left and one right. Your result is short by one side's padding on each "
+    "axis: one side of each axis is missing."
+)
+
+
 def _sides(padding):
     return (padding,) * 4 if isinstance(padding, int) else tuple(padding)
 
@@ -121,7 +128,23 @@ pad2d = Exercise(
     make_cases=_pad_cases,
     reference=solutions.pad2d,
     arg_names=("image", "padding", "mode"),
+    shape_rule="The padded image has top + H + bottom rows and left + W + right columns (an int padding "
+    "p adds p on each of the four sides); any leading axes stay as they are.",
     mistakes=(
+        Mistake(
+            "padding added on one side of each axis only",
+            _ONE_SIDE_HINT,
+            lambda image, padding, mode="zeros": solutions.pad2d(
+                image, tuple(p * keep for p, keep in zip(_sides(padding), (1, 0, 1, 0), strict=True)), mode
+            ),
+        ),
+        Mistake(
+            "padding added on one side of each axis only",
+            _ONE_SIDE_HINT,
+            lambda image, padding, mode="zeros": solutions.pad2d(
+                image, tuple(p * keep for p, keep in zip(_sides(padding), (0, 1, 0, 1), strict=True)), mode
+            ),
+        ),
         Mistake(
             "symmetric instead of reflect",
             "'reflect' mirrors around the edge pixel without repeating it: padding [1, 2, 3] by 2 gives "
@@ -180,6 +203,8 @@ correlate2d_padded = Exercise(
     make_cases=_corr_cases,
     reference=solutions.correlate2d_padded,
     arg_names=("image", "kernel", "padding", "stride"),
+    shape_rule="The output has floor((H + 2 ph - kh) / sh) + 1 rows and floor((W + 2 pw - kw) / sw) + 1 "
+    "columns: the positions of the kernel inside the padded image, every stride-th one.",
     mistakes=(
         Mistake(
             "stride ignored",
@@ -230,7 +255,7 @@ same_padding = Exercise(
         ),
         Mistake(
             "total padding k instead of k - 1",
-            "A k-tap kernel loses k - 1 positions in valid mode; that is what 'same' padding gives back.",
+            "A k-tap kernel loses k - 1 outputs in valid mode; that is what 'same' padding gives back.",
             lambda k, d=1: (d * k // 2, d * k - d * k // 2),
         ),
     ),

@@ -53,6 +53,8 @@ conv2d = Exercise(
     make_cases=_conv_cases,
     reference=solutions.conv2d,
     arg_names=("x", "weight", "bias", "stride", "padding"),
+    shape_rule="out has shape (N, F, Ho, Wo): N from x, F from weight, Ho = floor((H + 2 ph - kh) / sh) + 1 "
+    "and Wo = floor((W + 2 pw - kw) / sw) + 1.",
     mistakes=(
         Mistake(
             "kernel flipped (true convolution)",
@@ -126,6 +128,8 @@ locally_connected2d = Exercise(
     make_cases=_lc_cases,
     reference=solutions.locally_connected2d,
     arg_names=("x", "weight", "bias", "stride"),
+    shape_rule="out has shape (N, F, Ho, Wo): N from x, and (Ho, Wo, F) the first three axes of weight, "
+    "one filter bank per output position.",
     mistakes=(
         Mistake(
             "weights shared in the locally connected layer",
@@ -140,7 +144,7 @@ locally_connected2d = Exercise(
         ),
         Mistake(
             "stride ignored",
-            "Output position (i, j) reads the window starting at row i * sh, column j * sw.",
+            "Output position (i, j) reads the kh x kw patch of x starting at row i * sh, column j * sw.",
             lambda x, w, b=None, s=1: solutions.locally_connected2d(
                 x[:, :, : (np.shape(w)[0] - 1) + np.shape(w)[4], : (np.shape(w)[1] - 1) + np.shape(w)[5]],
                 w,
@@ -168,6 +172,8 @@ tile_weights = Exercise(
     make_cases=_tile_cases,
     reference=solutions.tile_weights,
     arg_names=("weight", "out_hw"),
+    shape_rule="The result has shape (Ho, Wo, F, C, kh, kw): the Ho x Wo output positions first, then "
+    "the shape of weight.",
     mistakes=(
         Mistake(
             "(Ho, Wo) swapped",

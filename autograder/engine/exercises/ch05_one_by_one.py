@@ -45,6 +45,8 @@ conv1x1 = Exercise(
     make_cases=_conv1x1_cases,
     reference=solutions.conv1x1,
     arg_names=("x", "weight", "bias"),
+    shape_rule="out has shape (N, F, H, W): a 1x1 convolution keeps the height and width of x and turns its "
+    "C channels into F, F the first axis of weight.",
     mistakes=(
         Mistake(
             "weight read as (C, F)",
@@ -92,7 +94,7 @@ conv_macs = Exercise(
     mistakes=(
         Mistake(
             "in-channels forgotten",
-            "Each output value sums over all C input channels of a kh x kw window: C * kh * kw "
+            "Each output value sums C * kh * kw products, over all C input channels: C * kh * kw "
             "multiply-accumulates, for each of the F * Ho * Wo outputs.",
             lambda c, f, k, hw: solutions.conv_macs(1, f, k, hw),
         ),

@@ -41,6 +41,8 @@ dilate_kernel = Exercise(
     make_cases=_dilate_cases,
     reference=solutions.dilate_kernel,
     arg_names=("kernel", "dilation"),
+    shape_rule="The dilated kernel has d(kh - 1) + 1 rows and d(kw - 1) + 1 columns: d - 1 zeros between "
+    "neighbouring taps, none before the first tap or after the last.",
     mistakes=(
         Mistake(
             "d zeros instead of d - 1",
@@ -85,6 +87,8 @@ dilated_correlate2d = Exercise(
     make_cases=_corr_cases,
     reference=solutions.dilated_correlate2d,
     arg_names=("image", "kernel", "dilation"),
+    shape_rule="The output has H - d(kh - 1) rows and W - d(kw - 1) columns: the positions where the "
+    "dilated kernel, d(kh - 1) + 1 by d(kw - 1) + 1, fits inside the image.",
     mistakes=(
         Mistake(
             "dilation used as stride",

@@ -22,6 +22,11 @@ def _out_shape(x, k, s):
     return n, c, (h - kh) // sh + 1, (w - kw) // sw + 1
 
 
+POOLED_SHAPE = (
+    "out has shape (N, C, Ho, Wo) with Ho = floor((H - kh) / sh) + 1 and Wo = floor((W - kw) / sw) + 1: "
+    "one output per window, for every n and c."
+)
+
 FIGURE_EXAMPLE = np.array([[[[1.0, 3, 2, 0], [4, 2, 1, 5], [0, 1, 3, 2], [2, 6, 1, 1]]]])
 
 
@@ -66,16 +71,68 @@ def _inputs(rng):
 def _forward_cases(rng):
     cases = [Case(i.label, (i.x, i.kernel_size, i.stride)) for i in _inputs(rng)]
     cases += [
+        # ties in every window, where the first and the last maximum of a window are far apart
+        Case("ties: a maximum at two corners of each (2, 3) window", (TWO_CORNERS, (2, 3), None)),
+        Case("ties: all equal, (3, 2) windows, stride (1, 2)", (np.full((1, 2, 4, 4), 7.0), (3, 2), (1, 2))),
         Case("window larger than the image (invalid)", (np.ones((1, 1, 2, 2)), 3, None)),
         Case("x without a batch axis (invalid)", (np.ones((1, 4, 4)), 2, None)),
     ]
     return cases
 
 
+# Each (2, 3) window of this input has its maximum 9 at its top-left and bottom-right corners.
+TWO_CORNERS = np.array([[[[9.0, 1, 2, 9, 0, 1], [3, 4, 9, 2, 5, 9]]]])
+
+
 def _out_only(value):
     if not isinstance(value, tuple | list) or len(value) != 2:
         raise TypeError("maxpool2d_forward must return a pair (out, cache)")
     return value[0]
+
+
+def notebook_cache(cache) -> tuple:
+    """The reference's cache in the form the notebook's docstring states: ``(x_shape, argmax)``,
+    argmax of shape (N, C, Ho, Wo, 2) holding the (row, column) in x of each window's maximum."""
+    kh, kw = cache["kernel_size"]
+    sh, sw = cache["stride"]
+    taps = np.asarray(cache["argmax"], dtype=int)
+    ho, wo = taps.shape[2:]
+    rows = np.arange(ho)[:, None] * sh + taps // kw
+    cols = np.arange(wo)[None, :] * sw + taps % kw
+    return tuple(int(v) for v in cache["x_shape"]), np.stack([rows, cols], axis=-1)
+
+
+def _forward(x, kernel_size, stride=None):
+    """The reference forward pass, its cache as the notebook states it."""
+    out, cache = solutions.maxpool2d_forward(x, kernel_size, stride)
+    return out, notebook_cache(cache)
+
+
+def _out_and_argmax(value):
+    """What is graded of ``(out, cache)``: out and the cache's argmax (the docstring states the cache:
+    a pair (x_shape, argmax))."""
+    out = _out_only(value)
+    cache = value[1]
+    if not isinstance(cache, tuple | list) or len(cache) != 2:
+        raise TypeError(
+            "the cache must be a pair (x_shape, argmax), argmax an int array (N, C, Ho, Wo, 2) of the "
+            f"(row, column) in x of each window's maximum; got {type(cache).__name__}"
+        )
+    return out, np.asarray(cache[1]) if isinstance(cache[1], np.ndarray) else cache[1]
+
+
+def _last_on_ties(x, k, s=None):
+    """(out, argmax) of a forward pass that keeps the last maximum of a window (a `>=` in the loop)."""
+    x = np.asarray(x, float)
+    out = np.zeros(_out_shape(x, k, s))
+    argmax = np.zeros((*out.shape, 2), dtype=int)
+    kw = _pair(k)[1]
+    for i, j, rows, cols in _windows(x, k, s):
+        flat = x[:, :, rows, cols].reshape(x.shape[0], x.shape[1], -1)
+        last = flat.shape[-1] - 1 - np.argmax(flat[..., ::-1], axis=-1)
+        out[:, :, i, j] = flat.max(axis=-1)
+        argmax[:, :, i, j] = np.stack([rows.start + last // kw, cols.start + last % kw], axis=-1)
+    return out, argmax
 
 
 def _windows(x, k, s):
@@ -100,25 +157,34 @@ maxpool2d_forward = Exercise(
     name="maxpool2d_forward",
     points=3,
     make_cases=_forward_cases,
-    reference=solutions.maxpool2d_forward,
-    project=_out_only,
+    reference=_forward,
+    project=_out_and_argmax,
+    parts=("out", "the cache's argmax"),
     arg_names=("x", "kernel_size", "stride"),
+    shape_rule=POOLED_SHAPE + " The cache's argmax has shape (N, C, Ho, Wo, 2).",
     mistakes=(
         Mistake(
             "stride ignored",
             "Windows start every stride pixels (the kernel size when stride is None): window (i, j) "
             "starts at row i * sh, column j * sw.",
-            lambda x, k, s=None: _out_only(solutions.maxpool2d_forward(x, k, 1)),
+            lambda x, k, s=None: _out_and_argmax(_forward(x, k, 1)),
+        ),
+        Mistake(
+            "last maximum taken on ties",
+            "When a window's maximum appears more than once, the cache records the first one in row-major "
+            "window order (np.argmax does this); a loop that updates on >= keeps the last one. "
+            "maxpool2d_backward routes dout to the position the cache records.",
+            _last_on_ties,
         ),
         Mistake(
             "minimum instead of maximum",
             "Max pooling keeps the largest value of each window.",
-            lambda x, k, s=None: _pool_with(x, k, s, np.min),
+            lambda x, k, s=None: (_pool_with(x, k, s, np.min), None),
         ),
         Mistake(
             "average instead of maximum",
             "That is average pooling (exercise 3); max pooling keeps the largest value.",
-            lambda x, k, s=None: solutions.avgpool2d(x, k, s),
+            lambda x, k, s=None: (solutions.avgpool2d(x, k, s), None),
         ),
     ),
 )
@@ -195,6 +261,7 @@ maxpool2d_backward = Exercise(
     uses=("maxpool2d_forward",),
     gradient=_gradient,
     arg_names=("x", "kernel_size", "stride", "dout"),
+    shape_rule="dx has the shape of x, (N, C, H, W): one gradient per input pixel, not one per window.",
     mistakes=(
         Mistake(
             "gradient sent to every cell of the window",
@@ -216,8 +283,10 @@ maxpool2d_backward = Exercise(
         ),
         Mistake(
             "last maximum taken on ties",
-            "On ties, the first maximum in row-major window order gets the gradient (np.argmax does "
-            "this); store that index in the forward pass.",
+            "On ties the first maximum in row-major window order gets the gradient, and your backward "
+            "pass sends it where the cache of your maxpool2d_forward says: that forward pass records the "
+            "last maximum of a tied window. Fix maxpool2d_forward (exercise 1, whose feedback shows its "
+            "cache) to keep the first one, as np.argmax does.",
             lambda *a: _route(*a, last=True),
         ),
     ),
@@ -237,6 +306,7 @@ avgpool2d = Exercise(
     make_cases=_avg_cases,
     reference=solutions.avgpool2d,
     arg_names=("x", "kernel_size", "stride"),
+    shape_rule=POOLED_SHAPE,
     mistakes=(
         Mistake(
             "sum instead of mean",

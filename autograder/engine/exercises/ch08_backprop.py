@@ -109,6 +109,9 @@ conv2d_backward = Exercise(
     uses=("conv2d",),
     gradient=_backward_gradient,
     arg_names=("dout", "x", "weight", "stride", "padding"),
+    shape_rule="dx has the shape of x, (N, C, H, W), dweight that of weight, (F, C, kh, kw), and dbias "
+    "one entry per filter, (F,).",
+    parts=("dx", "dweight", "dbias"),
     mistakes=(
         Mistake(
             "kernel not flipped in dx (correlation instead of convolution)",
@@ -286,6 +289,8 @@ conv_transpose2d = Exercise(
     make_cases=_transpose_cases,
     reference=solutions.conv_transpose2d,
     arg_names=("x", "weight", "bias", "stride", "padding", "output_padding"),
+    shape_rule="The output grows: (N, F, Ho, Wo) with F = weight.shape[1], Ho = (H - 1) * sh - 2 * ph + "
+    "kh + output_padding and Wo alike.",
     mistakes=(
         Mistake(
             "weight read as (F, C_in)",
