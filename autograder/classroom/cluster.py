@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from autograder.engine import exercises, grade, runner, sandbox
+from autograder.errors import UsageError
 
 # What a worker runs of the grader: this module, the sandbox and the runner inside it. The cases and the
 # judge stay here, so a worker is fit to grade if these three files are the same as on this machine.
@@ -43,7 +44,7 @@ class WorkerSetupError(RuntimeError):
     """A machine cannot grade: it is missing bubblewrap or runs another version of the grader."""
 
 
-class ClusterError(RuntimeError):
+class ClusterError(UsageError, RuntimeError):
     """Class grading stopped because the machines doing the runs cannot grade."""
 
 

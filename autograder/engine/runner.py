@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import time
+import traceback
 import warnings
 
 import numpy as np
@@ -30,6 +31,7 @@ MAX_CAPTURED_OUTPUT = 4_000  # characters of a student's own prints kept per exe
 MAX_STRING = 200  # characters of a returned string (or a cell error's message) sent back
 MAX_NAME = 100  # characters of a dict key or a type's name sent back
 MAX_ERROR = 300  # characters of an exception's message sent back
+MAX_TRACEBACK = 8_000  # characters of a traceback of the grader's own code, for the instructor
 
 
 # -- encoding -------------------------------------------------------------------------------------
@@ -423,6 +425,13 @@ def main(workdir: str, contained: bool = False) -> int:
                     out_arrays = enc.arrays
                 _write(out_path, document, out_arrays)
                 status = 0
+            except BaseException as exc:  # noqa: BLE001 - the student's calls are caught in run_case
+                # What fails here is the grader's own code (encoding, writing): say so, never leave the
+                # exercise looking like a submission that did not finish. Running out of memory while
+                # encoding a huge result stays what it is.
+                if not isinstance(exc, MemoryError):
+                    with contextlib.suppress(BaseException):
+                        _write(out_path, {"grader_error": traceback.format_exc()[-MAX_TRACEBACK:]}, {})
             finally:
                 os._exit(status)
         _wait(pid, job["time_limit"] + 2)
@@ -499,6 +508,8 @@ def read_result(workdir: str, name: str):
     if not os.path.exists(path + ".json"):
         return None
     document, arrays = _read(path)
+    if document.get("grader_error"):
+        return {"grader_error": str(document["grader_error"])}
     if document.get("missing"):
         return {"missing": True}
     return {"records": decode(document["records"], arrays), "output": str(document.get("output", ""))}

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.engine import runner
+from autograder.errors import UsageError
 
 RUNNER = Path(runner.__file__)
 OUTPUT_CAP = 20_000  # characters of the sandbox's own stdout/stderr kept for the report
@@ -99,7 +100,7 @@ def sandbox_uid() -> int:
     return FIRST_UID + slot * UIDS_PER_PROCESS + next(_uids) % UIDS_PER_PROCESS
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(UsageError, RuntimeError):
     """The sandbox cannot start on this machine: the grader's problem, never the student's."""
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import solutions
 from autograder.engine.exercise import Case, Exercise, Mistake
 from autograder.engine.runner import GRADIENT_STEP
+from autograder.errors import WrongKind
 
 
 def _pair(v):
@@ -74,7 +75,7 @@ def _forward_cases(rng):
 
 def _out_only(value):
     if not isinstance(value, tuple | list) or len(value) != 2:
-        raise TypeError("maxpool2d_forward must return a pair (out, cache)")
+        raise WrongKind("maxpool2d_forward must return a pair (out, cache)")
     return value[0]
 
 
