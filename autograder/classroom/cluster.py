@@ -36,7 +36,7 @@ from autograder.errors import UsageError
 WORKER_DIGEST = hashlib.sha256(
     b"".join(Path(m.__file__).read_bytes() for m in (runner, sandbox, sys.modules[__name__]))
 ).hexdigest()
-_RESULT = re.compile(r"^(cells\.json|result-[A-Za-z_][A-Za-z0-9_]*\.(json|npz))$")
+_RESULT = re.compile(r"^(cells\.json|result-[A-Za-z_][A-Za-z0-9_]*(\.case\d{1,4}|\.stop)?\.(json|npz))$")
 MAX_RESULT_BYTES = 64 * 2**20  # all result files of one submission; the sandbox caps each at file_mb
 
 

@@ -79,7 +79,7 @@ def finish(prepared: Prepared, run: sandbox.Run, limits: sandbox.Limits) -> dict
         results, attention = [], []
         for ex in prepared.exercises:
             failed_cell = _failed_cell(ex.name, submission.cells, cell_errors)
-            results.append(_judge(ex, cases[ex.name], run, cell_errors, failed_cell, attention))
+            results.append(_judge(ex, cases[ex.name], run, cell_errors, failed_cell, attention, limits))
     finally:
         shutil.rmtree(run.workdir, ignore_errors=True)
     for error in cell_errors or []:
@@ -140,7 +140,13 @@ def _failed_cell(name: str, cells: list[notebook.Cell], errors: list[dict] | Non
 
 
 def _judge(
-    exercise, cases, run: sandbox.Run, cell_errors, failed_cell: str | None, attention: list[str]
+    exercise,
+    cases,
+    run: sandbox.Run,
+    cell_errors,
+    failed_cell: str | None,
+    attention: list[str],
+    limits: sandbox.Limits | None = None,
 ) -> ExerciseResult:
     """Judge one exercise; what an instructor should look at goes into ``attention``. A fault of the
     grading code (in the sandbox or here) raises :class:`GraderError`: it is never the student's."""
@@ -151,6 +157,10 @@ def _judge(
         return judge_exercise(
             exercise, cases, None, problem=f"Its results could not be read ({type(exc).__name__})."
         )
+    if found is None and not failed_cell:
+        stopped = _stopped(exercise, cases, run, limits or sandbox.Limits(), attention)
+        if stopped is not None:
+            return stopped
     if found is None:
         problem = DID_NOT_FINISH if cell_errors is not None else RUNNER_STOPPED
         if not failed_cell:
@@ -172,12 +182,46 @@ def _judge(
         attention.append(f"{exercise.name}: untouched stub")
     if "MemoryError" in raised:
         attention.append(f"{exercise.name}: ran out of memory")
+        mb = (limits or sandbox.Limits()).memory_mb
+        for record in found["records"]:  # name the limit it ran into
+            if isinstance(record, dict) and record.get("raised", [None])[0] == "MemoryError":
+                message = record["raised"][1]
+                record["raised"] = ["MemoryError", f"ran out of the memory limit ({mb} MB) {message}".strip()]
     try:
         return judge_exercise(exercise, cases, found["records"], output=found["output"])
     except Exception as exc:  # noqa: BLE001 - the reference, the judge or a mistake model
         raise GraderError(
             f"grading code failed on {exercise.name}: {type(exc).__name__}: {exc}", traceback.format_exc()
         ) from exc
+
+
+def _stopped(exercise, cases, run: sandbox.Run, limits: sandbox.Limits, attention: list[str]):
+    """The result of an exercise stopped on a case, naming the limit and the case: the cases before it
+    graded from the records saved as they came, that case and the rest failed; None if the sandbox
+    left nothing saying so."""
+    try:
+        records, stop = run.partial(exercise.name, len(cases)), run.stop(exercise.name)
+    except (OSError, ValueError, KeyError, TypeError):  # written by untrusted code
+        return None
+    if not records and not stop:
+        return None
+    at = len(records)
+    if at == len(cases) and stop:  # every case ran; it was stopped while sending the results back
+        attention.append(f"{exercise.name}: stopped after its last case, while sending back its results")
+        return judge_exercise(exercise, cases, records)
+    if run.timed_out:
+        why = f"the time limit of the whole notebook ({limits.wall_seconds:g} s)"
+    elif stop.get("stopped") == "time":
+        why = f"the time limit ({limits.exercise_seconds:g} s for this exercise)"
+    else:  # it ended on its own (os._exit, a crash): the generic message says so
+        return None
+    attention.append(f"{exercise.name}: stopped by {why} on case {exercise.case_id(at)}")
+    on_it = f"stopped by {why} while running this case ({at} case(s) before it graded)"
+    rest = {"raised": ["TimeoutError", "not run: an earlier case was stopped"], "mutated": False}
+    records = (
+        records + [{"raised": ["TimeoutError", on_it], "mutated": False}] + [rest] * (len(cases) - at - 1)
+    )
+    return judge_exercise(exercise, cases, records)
 
 
 def not_gradable(

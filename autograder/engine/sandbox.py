@@ -63,6 +63,12 @@ class Run:
     def result(self, name: str):
         return runner.read_result(str(self.workdir), name)
 
+    def partial(self, name: str, cases: int) -> list:
+        return runner.read_partial(str(self.workdir), name, cases)
+
+    def stop(self, name: str) -> dict:
+        return runner.read_stop(str(self.workdir), name)
+
     def cell_errors(self):
         return runner.read_cell_errors(str(self.workdir))
 

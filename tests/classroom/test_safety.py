@@ -292,12 +292,34 @@ def test_a_class_of_unreadable_notebooks_exits_1_and_lists_them(tmp_path, capsys
     assert {r["student"] for r in rows} == {"ada", "bob", ""} and len(rows) == 3
 
 
-def test_the_needs_attention_summary_names_each_problem(graded):
-    """The class fixture: student002's flipped correlate2d needs nobody; the summary file is there and
-    names no honest student."""
-    with (graded / "needs-attention.csv").open() as f:
-        rows = list(csv.DictReader(f))
-    assert "student000" not in {r["student"] for r in rows}
+def test_the_needs_attention_summary_names_each_problem(tmp_path, capsys):
+    """Per student and chapter, what a human should look at, printed and in needs-attention.csv."""
+    from helpers import with_answers
+
+    answers = {
+        "stub": {"correlate2d": "def correlate2d(image, kernel):\n    raise NotImplementedError()\n"},
+        "typo": {"correlate2d": "def correlate2d(image, kernel)\n    return image\n"},
+        "renamed": {"correlate2d": "def correlate(image, kernel):\n    return image\n"},
+        "hog": {"convolve2d": "def convolve2d(image, kernel):\n    return np.ones((10**6, 10**6))\n"},
+        "honest": {},
+    }
+    for student, code in answers.items():
+        with_answers(CH, code, tmp_path / "submitted" / student / CH)
+    (tmp_path / "submitted" / "empty" / CH).mkdir(parents=True)
+    assert cli(["grade", str(tmp_path / "submitted"), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    with (tmp_path / "needs-attention.csv").open() as f:
+        found = {(r["student"], r["what"]) for r in csv.DictReader(f)}
+    assert ("stub", "correlate2d: untouched stub") in found
+    assert any(s == "typo" and w.startswith("syntax error in notebook cell") for s, w in found)
+    assert ("renamed", "correlate2d: no function defined") in found
+    assert ("hog", "convolve2d: ran out of memory") in found
+    assert any(s == "empty" and w.startswith("not graded: No notebook was submitted") for s, w in found)
+    assert "honest" not in {s for s, _ in found}
+    assert f"needs attention ({len(found)}, also in {tmp_path / 'needs-attention.csv'})" in out
+    assert f"stub/{CH}: correlate2d: untouched stub" in out
+    page = (tmp_path / "feedback" / "hog" / CH / f"{CH}.html").read_text()
+    assert "MemoryError: ran out of the memory limit (2048 MB)" in page  # the limit, named
 
 
 def test_a_gradebook_write_that_fails_is_the_graders(course, capsys, monkeypatch):

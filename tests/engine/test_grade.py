@@ -48,7 +48,7 @@ def test_one_hostile_exercise_costs_only_itself(tmp_path):
     path = with_answers(CHAPTER, {"correlate2d": hang, "convolve2d": leave}, tmp_path)
     doc = run_cli(path, tmp_path / "results.json")
     assert result_for(doc, "correlate2d")["score"] == 0
-    assert "did not finish" in result_for(doc, "correlate2d")["output"]
+    assert "stopped by the time limit" in result_for(doc, "correlate2d")["output"]
     assert result_for(doc, "convolve2d")["score"] == 0
     # convolve2d_full's model answer calls convolve2d, so it fails too, but it is graded.
     assert result_for(doc, "convolve2d_full")["max_score"] == 3
@@ -134,3 +134,26 @@ def test_a_fault_in_the_sandbox_child_is_reported_not_charged(tmp_path):
     with pytest.raises(GraderError, match="in the sandbox on correlate2d") as caught:
         grade.finish(prepared, run, sandbox.Limits())
     assert "ZeroDivisionError: injected after the call" in caught.value.details
+
+
+def test_a_stopped_exercise_names_its_limit_and_keeps_the_cases_before_it(tmp_path):
+    """correlate2d never returns on its third case: the two before it count, the feedback names the
+    limit, its value and the case."""
+    from helpers import grade_file, model_answers
+
+    from autograder.engine import exercises, sandbox
+
+    model = model_answers(CHAPTER)["correlate2d"].replace("def correlate2d(", "def _model(")
+    code = (
+        f"{model}\nCALLS = []\n\ndef correlate2d(image, kernel):\n    CALLS.append(1)\n"
+        "    while len(CALLS) == 3:\n        pass\n    return _model(image, kernel)\n"
+    )
+    path = with_answers(CHAPTER, {"correlate2d": code}, tmp_path)
+    doc = grade_file(path, limits=sandbox.Limits(exercise_seconds=2))
+    result = result_for(doc, "correlate2d")
+    total = len(exercises.exercise("correlate2d").cases())
+    assert result["name"] == f"correlate2d (2/{total} cases)", result["output"]
+    assert "stopped by the time limit (2 s for this exercise) while running this case" in result["output"]
+    assert "correlate2d#3" in result["output"] and "2 case(s) before it graded" in result["output"]
+    assert 0 < result["score"] < result["max_score"]
+    assert result_for(doc, "convolve2d")["score"] == result_for(doc, "convolve2d")["max_score"]
