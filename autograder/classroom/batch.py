@@ -256,8 +256,11 @@ def _record(book, item, key, start, outcome, limits, rules, summary) -> None:
     """Judge one run and record it; a failure is listed (with the traceback of a fault in grading
     code) and the submission's earlier grade, if any, is marked as not current."""
     try:
-        if isinstance(outcome, Exception):
+        if isinstance(outcome, GraderError):
             raise outcome
+        if isinstance(outcome, Exception):  # raised where the run happened: reading, cases, the sandbox
+            details = "".join(traceback.format_exception(outcome))
+            raise GraderError(f"grading failed: {type(outcome).__name__}: {outcome}", details)
         try:
             results = cluster.judge(outcome, item.chapter, limits, start)
             if rules:

@@ -368,3 +368,24 @@ def test_hostile_notebooks_get_a_row_and_a_feedback_page(tmp_path, capsys):
     assert rows["bomb"]["score"] == "0.0" and rows["huge"]["score"] == "0.0"
     for student, words in (("bomb", "nests data too deeply"), ("huge", "too large to grade")):
         assert words in (tmp_path / "feedback" / student / CH / f"{CH}.html").read_text()
+
+
+def test_a_fault_in_case_generation_records_nothing_in_a_class(course, capsys, monkeypatch):
+    from dataclasses import replace
+
+    from autograder.engine import exercises
+
+    def broken(rng):
+        raise RuntimeError("injected fault in case generation")
+
+    chapter = [
+        replace(ex, make_cases=broken) if ex.name == "convolve2d" else ex for ex in exercises.CHAPTERS[CH]
+    ]
+    monkeypatch.setitem(exercises.CHAPTERS, CH, chapter)
+    code = cli(["grade", str(course / "submitted"), "--no-progress", "--regrade"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "graded 0, unchanged 0, failed 3" in out, out
+    for student in ("student000", "student001", "student002"):
+        assert f"could not grade or record {student}/{CH}: grading failed: RuntimeError: injected" in out
+    assert err.count("Traceback") == 3
+    assert all(row["results"]["stale"] for row in ledger(course).values())
