@@ -6,6 +6,11 @@ and the Python API cannot drift apart. ``grade`` chooses between grading one not
 (:func:`autograder.engine.grade.main`) and grading a class (:func:`autograder.classroom.batch.main`).
 Modules are imported per command: grading one notebook needs numpy only, which keeps the Gradescope
 image small.
+
+Exit codes, the same for every command (see :mod:`autograder.errors`): 0 all done; 1 some
+submissions could not be graded or recorded (each listed with its reason; a fault in grading code
+prints its traceback); 2 the command or a file it reads is wrong: one line, no traceback, nothing
+written.
 """
 
 from __future__ import annotations
@@ -99,26 +104,73 @@ def build_parser() -> argparse.ArgumentParser:
     k = verbs.add_parser("book", help="release the notebooks and build the website in _build/html")
     k.add_argument("--output", help="build directory (default: _build)")
 
+    h = verbs.add_parser(
+        "release-feedback",
+        help="hand the feedback pages of a chapter back through nbgrader's exchange; name those it cannot",
+    )
+    h.add_argument("chapter", help="chapter id, e.g. 01_convolution")
+    h.add_argument("--course", help="the course folder holding feedback/ (default: .)")
+    h.add_argument("--exchange", help="nbgrader's exchange folder (default: what nbgrader_config.py says)")
+    h.add_argument("--course-id", help="nbgrader's course id (default: what nbgrader_config.py says)")
+
     d = verbs.add_parser("pdf", help="print the built website into one PDF of the course (Chromium)")
     d.add_argument("--html", help="the built site (default: _build/html)")
     d.add_argument("-o", "--output", help="the PDF (default: _build/pdf/convolutions-course.pdf)")
     return parser
 
 
+# Options that only one mode of ``grade`` reads: given to the other, they would be ignored silently.
+CLASS_ONLY = ("jobs", "db", "csv", "feedback", "regrade", "scheduler", "deadlines")
+NOTEBOOK_ONLY = ("results", "chapter")
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from autograder.engine.sandbox import SandboxUnavailable
+    from autograder.errors import GraderError, UsageError
 
     try:
         return _run(args)
-    except SandboxUnavailable as exc:
+    except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except GraderError as exc:
+        print(
+            f"{exc.details}\ngrader error (not the student's): {exc}; nothing was recorded", file=sys.stderr
+        )
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written; run the same command again", file=sys.stderr)
+        return 1
 
 
 def _run(args: argparse.Namespace) -> int:
+    from autograder.errors import UsageError
+
+    if args.verb == "grade" and not Path(args.path).exists():
+        raise UsageError(f"no such file or folder: {args.path}")
+    if args.verb == "grade":
+        is_class = Path(args.path).is_dir()
+        other = [
+            _option(n) for n in (NOTEBOOK_ONLY if is_class else CLASS_ONLY) if getattr(args, n) is not None
+        ]
+        if other:
+            mode = "a class (a submitted/ folder)" if is_class else "one notebook"
+            raise UsageError(f"{', '.join(other)}: not an option for {mode}, which {args.path} is")
+    if getattr(args, "chapter", None) is not None and args.verb in ("grade", "gradescope", "similarity"):
+        from autograder.engine import exercises
+        from autograder.errors import did_you_mean
+
+        if args.chapter not in exercises.CHAPTERS:
+            raise UsageError(
+                f"unknown chapter {args.chapter!r}{did_you_mean(args.chapter, exercises.CHAPTERS)}; "
+                f"known: {', '.join(exercises.CHAPTERS)}"
+            )
     if args.verb == "grade" and Path(args.path).is_dir():
-        from autograder.classroom import batch, cluster, late
+        from autograder.classroom import batch
 
         options = _given(
             args,
@@ -135,24 +187,32 @@ def _run(args: argparse.Namespace) -> int:
         )
         try:
             summary = batch.main(args.path, progress=not args.no_progress, **options)
-        except (cluster.ClusterError, late.ConfigError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        except batch.Interrupted as exc:
+            print(exc, file=sys.stderr)
+            return 1
         print(
             f"graded {len(summary.graded)}, unchanged {len(summary.skipped)}, failed {len(summary.failed)}; "
             f"grades in {summary.csv}"
         )
         if summary.repenalised:
-            print(f"late penalties updated for {len(summary.repenalised)} unchanged submissions")
+            print(f"late penalties updated for {len(summary.repenalised)} unchanged submissions:")
+        for item, before, after in summary.penalty_changes:
+            print(f"  {item.student} {item.chapter}: {before:g} -> {after:g}")
         for item, reason in summary.failed:
-            print(f"  could not record {item.student}/{item.chapter}: {reason}")
+            print(f"  could not grade or record {item.student}/{item.chapter}: {reason}")
+        if summary.attention:
+            print(f"needs attention ({len(summary.attention)}, also in {summary.attention_file}):")
+            for student, chapter, what in summary.attention:
+                print(f"  {student}/{chapter}: {what}" if student else f"  {what}")
         if summary.unreleasable:
+            lacking = " or ".join(sorted({f for _, _, files in summary.unreleasable for f in files}))
             print(
                 f"feedback in {args.feedback or Path(args.path).resolve().parent / 'feedback'}; "
                 f"`nbgrader release_feedback` cannot hand back {len(summary.unreleasable)} of the pages "
-                "(their submissions have no timestamp.txt and submission_secret.txt: they were not "
-                "collected with `nbgrader collect`)"
+                f"(their submissions have no {lacking}: they were not collected with `nbgrader collect`); "
+                "`python -m autograder release-feedback CHAPTER` hands back the others"
             )
+        return summary.exit_code
     elif args.verb == "grade":
         from autograder.engine import grade
 
@@ -161,16 +221,18 @@ def _run(args: argparse.Namespace) -> int:
         total = sum(t["max_score"] for t in doc["tests"])
         results = options.get("results", _default(grade.main, "results"))
         print(f"{args.path}: {doc['score']:g}/{total:g} -> {results}")
+        if doc.get("extra_data", {}).get("not_graded"):
+            print(f"could not be graded: {doc['extra_data']['not_graded']}", file=sys.stderr)
+            return 1
     elif args.verb == "export":
-        from autograder.classroom import export, lms
+        from autograder.classroom import export
 
         options = _given(args, "feedback", "canvas", "roster", "match", "plain", "submitted", csv="csv_path")
-        try:
-            rows = export.main(db=args.db, **options)
-        except lms.RosterError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        print(f"{len(rows)} graded submissions exported to {args.csv or _default(export.main, 'csv_path')}")
+        rows = export.main(db=args.db, **options)
+        written = [args.csv, args.canvas, args.plain, args.feedback]
+        if not any(written):
+            written = ["grades.csv"]
+        print(f"{len(rows)} graded submissions exported to {', '.join(w for w in written if w)}")
     elif args.verb == "similarity":
         from autograder.classroom import similarity
 
@@ -190,6 +252,21 @@ def _run(args: argparse.Namespace) -> int:
 
         for path in release.main(args.chapters or None):
             print(f"released {path}")
+    elif args.verb == "release-feedback":
+        from autograder.classroom import handback
+
+        extra = [f"--Exchange.root={args.exchange}"] if args.exchange else []
+        extra += [f"--CourseDirectory.course_id={args.course_id}"] if args.course_id else []
+        done = handback.main(args.chapter, **_given(args, "course"), nbgrader_options=extra)
+        print(
+            f"{len(done.released)} feedback pages of {args.chapter} handed back through nbgrader's exchange"
+        )
+        for student, missing in done.kept:
+            print(
+                f"  not handed back: {student} (no {' and no '.join(missing)} beside the page: the "
+                "submission did not come through `nbgrader collect`; give it to the student another way)"
+            )
+        return 1 if done.kept else 0
     elif args.verb == "book":
         from autograder.publishing import book
 

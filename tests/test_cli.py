@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -29,11 +30,34 @@ def test_gradescope_writes_the_bundle_it_names(tmp_path):
 
 def test_gradescope_names_an_unknown_chapter():
     proc = run("gradescope", "99_nothing")
-    assert proc.returncode != 0 and "unknown chapter '99_nothing'" in proc.stderr
+    assert proc.returncode == 2 and "unknown chapter '99_nothing'" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr  # no traceback
+
+
+def test_a_missing_notebook_is_one_line_and_writes_nothing(tmp_path):
+    proc = run("grade", str(tmp_path / "nb.ipynb"), "--results", str(tmp_path / "r.json"))
+    assert proc.returncode == 2 and proc.stderr.startswith("error: no such file or folder")
+    assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "r.json").exists()
+
+
+def test_a_notebook_of_another_chapter_says_what_its_metadata_says(tmp_path):
+    from autograder.publishing.course import source_notebook
+
+    results = tmp_path / "r.json"
+    proc = run(
+        "grade", str(source_notebook("01_convolution")), "--chapter", "03_padding", "--results", str(results)
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "notebook of 01_convolution (its metadata says so), not of 03_padding" in proc.stderr
+    doc = json.loads(results.read_text())
+    assert doc["score"] == 0 and "its metadata says so" in doc["output"]
 
 
 def test_export_rewrites_the_csv_and_feedback_from_a_gradebook(tmp_path):
+    from autograder.classroom.gradebook import Book
+
     db = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    Book(db).close()  # an empty gradebook: export never creates one
     csv, feedback = tmp_path / "out" / "grades.csv", tmp_path / "fb"
     proc = run("export", "--db", db, "--csv", str(csv), "--feedback", str(feedback))
     assert proc.returncode == 0, proc.stderr
@@ -52,7 +76,9 @@ def test_export_passes_the_submitted_folder_on(monkeypatch, tmp_path):
 
 
 def test_class_grading_says_which_feedback_nbgrader_cannot_hand_back(monkeypatch, tmp_path, capsys):
-    summary = batch.Summary(csv=tmp_path / "grades.csv", unreleasable=[("ada", "01_convolution")])
+    summary = batch.Summary(
+        csv=tmp_path / "grades.csv", unreleasable=[("ada", "01_convolution", ["submission_secret.txt"])]
+    )
     monkeypatch.setattr(batch, "main", lambda *a, **k: summary)
     assert cli.main(["grade", str(tmp_path), "--no-progress"]) == 0
     out = capsys.readouterr().out

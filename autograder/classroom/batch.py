@@ -12,9 +12,14 @@ gradebook at the end, the pages where ``nbgrader release_feedback`` hands them b
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 import sys
 import time
+import traceback
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Executor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +27,8 @@ from tqdm import tqdm
 
 from autograder.classroom import cluster, export, late
 from autograder.classroom.gradebook import Book, digest
-from autograder.engine import exercises, grade, sandbox
+from autograder.engine import exercises, grade, notebook, sandbox
+from autograder.errors import GraderError, UsageError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -39,21 +45,59 @@ class Summary:
     failed: list[tuple[Item, str]] = field(default_factory=list)
     repenalised: list[Item] = field(default_factory=list)  # unchanged, but their lateness changed
     csv: Path | None = None
-    # (student, chapter) whose feedback nbgrader's release_feedback cannot hand back: the submission
-    # has no timestamp.txt or submission_secret.txt (it did not come through nbgrader's exchange)
-    unreleasable: list[tuple[str, str]] = field(default_factory=list)
+    # (student, chapter, files lacking) whose feedback nbgrader's release_feedback cannot hand back: the
+    # submission has no timestamp.txt or submission_secret.txt (it did not come through nbgrader's exchange)
+    unreleasable: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    # (item, score before, score after) for every recorded grade whose late penalty changed
+    penalty_changes: list[tuple[Item, float, float]] = field(default_factory=list)
+    skipped_folders: list[str] = field(default_factory=list)  # under submitted/, not a submission
+    unreadable: list[Item] = field(default_factory=list)  # graded 0: the file is not a notebook we read
+    attention: list[tuple[str, str, str]] = field(default_factory=list)  # (student, chapter, what)
+    attention_file: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """1 if some submissions could not be graded or recorded (or none could be read at all)."""
+        nothing_read = bool(self.unreadable) and not (set(self.graded) - set(self.unreadable))
+        return 1 if self.failed or nothing_read else 0
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a class run: what was recorded stays, and re-running resumes."""
+
+
+def discover_all(submitted: Path) -> tuple[list[Item], list[str]]:
+    """Every (student, chapter) folder holding a notebook, in a stable order, and every folder or
+    file under ``submitted`` that is not one (a misnamed chapter folder, a stray file), with why."""
+    items, skipped = [], []
+    chapters = ", ".join(exercises.CHAPTERS)
+    for entry in sorted(submitted.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if not entry.is_dir():
+            skipped.append(f"{entry.name} (a file; submissions go in <student>/<chapter>/)")
+            continue
+        found = False
+        for chapter_dir in sorted(p for p in entry.iterdir() if not p.name.startswith(".")):
+            if chapter_dir.is_dir() and chapter_dir.name in exercises.CHAPTERS:
+                notebook_path = export.graded_notebook(chapter_dir, chapter_dir.name)
+                items.append(Item(entry.name, chapter_dir.name, notebook_path))
+                found = True
+            elif chapter_dir.is_dir():
+                hint = did_you_mean(chapter_dir.name, exercises.CHAPTERS)
+                skipped.append(f"{entry.name}/{chapter_dir.name} (not a chapter{hint or ': ' + chapters})")
+        if not found and entry.name in exercises.CHAPTERS:
+            skipped.append(
+                f"{entry.name} (a chapter folder: give the submitted/ folder that holds the students)"
+            )
+        elif not found and not any(p.is_dir() for p in entry.iterdir()):
+            skipped.append(f"{entry.name} (no chapter folder inside)")
+    return items, skipped
 
 
 def discover(submitted: Path) -> list[Item]:
     """Every (student, chapter) folder holding a notebook, in a stable order."""
-    items = []
-    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for chapter_dir in sorted(
-            p for p in student_dir.iterdir() if p.is_dir() and p.name in exercises.CHAPTERS
-        ):
-            notebook = export.graded_notebook(chapter_dir, chapter_dir.name)
-            items.append(Item(student_dir.name, chapter_dir.name, notebook))
-    return items
+    return discover_all(submitted)[0]
 
 
 def _runs(todo, pool: Executor, window: int, limits: sandbox.Limits, isolation: str):
@@ -70,9 +114,10 @@ def _runs(todo, pool: Executor, window: int, limits: sandbox.Limits, isolation: 
                 yield item, key, start, {"document": grade.not_gradable(item.notebook, message, item.chapter)}
                 continue
             try:
-                data = item.notebook.read_bytes()
-            except OSError as exc:
-                yield item, key, start, exc
+                data = notebook.read_capped(item.notebook)
+            except notebook.SubmissionError as exc:
+                message = f"Could not grade {item.notebook.name}: {exc}"
+                yield item, key, start, {"document": grade.not_gradable(item.notebook, message, item.chapter)}
                 continue
             args = (data, item.notebook.name, item.chapter, limits, isolation, cluster.WORKER_DIGEST)
             try:
@@ -136,9 +181,20 @@ def main(
     on its first task. Late penalties follow ``deadlines`` (default: ``deadlines.toml`` beside
     ``submitted/``, if there is one); a re-run applies changed due dates or extensions to recorded
     grades without grading again."""
-    if scheduler is None:
-        sandbox.probe(isolation)
     submitted = Path(submitted).resolve()
+    if not submitted.is_dir():
+        raise UsageError(f"no such folder: {submitted}")
+    items, skipped_folders = discover_all(submitted)
+    if not items:
+        raise UsageError(
+            f"{submitted} holds no submissions (expected <student>/<chapter>/<chapter>.ipynb); "
+            f"skipped: {'; '.join(skipped_folders) or 'nothing (the folder is empty)'}"
+        )
+    students = {item.student for item in items}
+    if regrade not in (None, "*") and regrade not in students:
+        raise UsageError(
+            f"--regrade {regrade}: no such student in {submitted}{did_you_mean(regrade, students)}"
+        )
     root = submitted.parent
     db = db or f"sqlite:///{root / 'gradebook.db'}"
     csv_path = Path(csv_path or root / "grades.csv")
@@ -147,12 +203,16 @@ def main(
     if deadlines is None and (root / "deadlines.toml").exists():
         deadlines = root / "deadlines.toml"
     rules = late.load(deadlines) if deadlines is not None else None
-    summary = Summary()
-    with Book(db) as book:
+    if rules is not None:
+        late.check_students(rules, students, deadlines)
+    if scheduler is None:
+        sandbox.probe(isolation)
+    summary = Summary(skipped_folders=skipped_folders)
+    with lock(db, root), Book(db) as book:
         done = book.recorded()
         recorded = {(r.student, r.chapter): r.results for r in book.rows()} if rules else {}
         todo = []
-        for item in discover(submitted):
+        for item in items:
             key = digest(item.notebook)
             forced = regrade in ("*", item.student)
             if forced or done.get((item.student, item.chapter)) != key:
@@ -165,26 +225,135 @@ def main(
                 if updated.get("late") != results.get("late"):
                     book.record(item.student, item.chapter, key, updated)
                     summary.repenalised.append(item)
+                    summary.penalty_changes.append((item, results["score"], updated["score"]))
         bar = tqdm(total=len(todo), desc="grading", unit="notebook", disable=not progress, file=sys.stderr)
-        with cluster.executor(jobs, scheduler) as (pool, window):
-            for item, key, start, outcome in _runs(todo, pool, window, limits, isolation):
-                try:
-                    if isinstance(outcome, Exception):
-                        raise outcome
-                    results = cluster.judge(outcome, item.chapter, limits, start)
-                    if rules:
-                        results = late.apply(results, _lateness(rules, item))
-                    book.record(item.student, item.chapter, key, results)
-                except Exception as exc:  # noqa: BLE001 - one submission never stops the class
-                    summary.failed.append((item, f"{type(exc).__name__}: {exc}"))
-                else:
-                    summary.graded.append(item)
-                bar.update(1)
+        try:
+            with cluster.executor(jobs, scheduler) as (pool, window):
+                for item, key, start, outcome in _runs(todo, pool, window, limits, isolation):
+                    _record(book, item, key, start, outcome, limits, rules, summary)
+                    bar.update(1)
+        except KeyboardInterrupt:
+            bar.close()
+            left = len(todo) - len(summary.graded) - len(summary.failed)
+            raise Interrupted(
+                f"interrupted: {len(summary.graded)} submission(s) graded and recorded in this run, "
+                f"{left} not graded yet; run the same command again to grade the rest"
+            ) from None
         bar.close()
         rows = book.rows()
     for row in rows:
         page = export.write_feedback(row, feedback, submitted / row.student / row.chapter)
-        if not export.releasable(page):
-            summary.unreleasable.append((row.student, row.chapter))
+        lacking = [f for f in export.RELEASE_FILES if not (page.parent / f).is_file()]
+        if lacking:
+            summary.unreleasable.append((row.student, row.chapter, lacking))
     summary.csv = export.write_csv(rows, csv_path)
+    summary.attention = needs_attention(rows, summary)
+    summary.attention_file = write_attention(summary.attention, csv_path.parent / "needs-attention.csv")
     return summary
+
+
+def _record(book, item, key, start, outcome, limits, rules, summary) -> None:
+    """Judge one run and record it; a failure is listed (with the traceback of a fault in grading
+    code) and the submission's earlier grade, if any, is marked as not current."""
+    try:
+        if isinstance(outcome, GraderError):
+            raise outcome
+        if isinstance(outcome, Exception):  # raised where the run happened: reading, cases, the sandbox
+            details = "".join(traceback.format_exception(outcome))
+            raise GraderError(f"grading failed: {type(outcome).__name__}: {outcome}", details)
+        try:
+            results = cluster.judge(outcome, item.chapter, limits, start)
+            if rules:
+                results = late.apply(results, _lateness(rules, item))
+        except GraderError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - case generation, the reference, the judge
+            raise GraderError(
+                f"grading code failed: {type(exc).__name__}: {exc}", traceback.format_exc()
+            ) from exc
+        try:
+            book.record(item.student, item.chapter, key, results)
+        except Exception as exc:  # noqa: BLE001 - the gradebook write
+            raise GraderError(
+                f"the gradebook write failed: {type(exc).__name__}: {exc}", traceback.format_exc()
+            ) from exc
+    except Exception as exc:  # noqa: BLE001 - one submission never stops the class
+        reason = str(exc) if isinstance(exc, GraderError) else f"{type(exc).__name__}: {exc}"
+        summary.failed.append((item, reason))
+        if isinstance(exc, GraderError) and exc.details:
+            print(f"grader error on {item.student}/{item.chapter}:\n{exc.details}", file=sys.stderr)
+        try:
+            book.mark_stale(item.student, item.chapter, reason)
+        except Exception:  # noqa: BLE001, S110 - the gradebook itself is failing: the run lists the item
+            pass
+    else:
+        summary.graded.append(item)
+        if results.get("extra_data", {}).get("not_graded"):
+            summary.unreadable.append(item)
+
+
+@contextmanager
+def lock(db: str, root: Path):
+    """Hold the gradebook's lock file for a class run: a second run on the same gradebook refuses."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(db)
+        database = url.database if url.drivername.startswith("sqlite") else None
+    except Exception:  # noqa: BLE001 - the gradebook reports a bad URL itself
+        database = None
+    if database and database != ":memory:":
+        path = Path(database).with_name(Path(database).name + ".lock")
+    else:
+        path = root / f".gradebook-{hashlib.sha256(db.encode()).hexdigest()[:12]}.lock"
+    if not path.parent.is_dir():
+        yield  # the gradebook reports the missing folder itself
+        return
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            raise UsageError(
+                f"another class run is grading into {db} ({holder}): wait for it to finish, then run again"
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"process {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        f.flush()
+        try:
+            yield
+        finally:
+            f.seek(0)
+            f.truncate()
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+ATTENTION_COLUMNS = ("student", "chapter", "what")
+
+
+def needs_attention(rows, summary: Summary) -> list[tuple[str, str, str]]:
+    """What a human should look at, per student and chapter: what the grader could not read, run or
+    record, what ran out of a limit, what defines no function or is the untouched stub, and every
+    folder under submitted/ that is not a submission."""
+    found = [
+        (item.student, item.chapter, f"could not be graded or recorded: {why}")
+        for item, why in summary.failed
+    ]
+    for row in rows:
+        for what in row.results.get("extra_data", {}).get("attention", []):
+            found.append((row.student, row.chapter, what))
+    found += [("", "", f"skipped folder: {folder}") for folder in summary.skipped_folders]
+    return found
+
+
+def write_attention(found, path: Path) -> Path:
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(ATTENTION_COLUMNS)
+        writer.writerows(found)
+    return path

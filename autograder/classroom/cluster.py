@@ -29,13 +29,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from autograder.engine import exercises, grade, runner, sandbox
+from autograder.errors import UsageError
 
 # What a worker runs of the grader: this module, the sandbox and the runner inside it. The cases and the
 # judge stay here, so a worker is fit to grade if these three files are the same as on this machine.
 WORKER_DIGEST = hashlib.sha256(
     b"".join(Path(m.__file__).read_bytes() for m in (runner, sandbox, sys.modules[__name__]))
 ).hexdigest()
-_RESULT = re.compile(r"^(cells\.json|result-[A-Za-z_][A-Za-z0-9_]*\.(json|npz))$")
+_RESULT = re.compile(r"^(cells\.json|result-[A-Za-z_][A-Za-z0-9_]*(\.case\d{1,4}|\.stop)?\.(json|npz))$")
 MAX_RESULT_BYTES = 64 * 2**20  # all result files of one submission; the sandbox caps each at file_mb
 
 
@@ -43,7 +44,7 @@ class WorkerSetupError(RuntimeError):
     """A machine cannot grade: it is missing bubblewrap or runs another version of the grader."""
 
 
-class ClusterError(RuntimeError):
+class ClusterError(UsageError, RuntimeError):
     """Class grading stopped because the machines doing the runs cannot grade."""
 
 

@@ -76,6 +76,12 @@ def write_csv(rows: list[Row], path: Path) -> Path:
             ]
         )
         for row in rows:
+            if row.results.get("stale"):  # the latest grading failed: no score is shown as current
+                writer.writerow(
+                    [row.student, row.chapter, "", row.max_score, *("" for _ in columns), stale_note(row)]
+                    + ["" for _ in (LATE_COLUMNS if with_late else ())]
+                )
+                continue
             scores = {exercise_of(t): t["score"] for t in row.results["tests"]}
             writer.writerow(
                 [
@@ -89,6 +95,13 @@ def write_csv(rows: list[Row], path: Path) -> Path:
                 ]
             )
     return path
+
+
+def stale_note(row: Row) -> str:
+    return (
+        f"NOT CURRENT: the latest grading of this submission failed ({row.results['stale']}); "
+        f"the earlier grade, {row.score:g}, is kept in the gradebook until a run grades it again"
+    )
 
 
 def _verdicts(row: Row) -> str:
@@ -135,6 +148,11 @@ def feedback_html(row: Row) -> str:
         summary.append(f'<tr><td><a href="#{anchor}">{name}</a></td><td class="{status}">{points}</td></tr>')
         details.append(f'<h2 id="{anchor}">{name}</h2>\n<pre>{html.escape(t["output"])}</pre>')
     message = row.results.get("output", "")
+    if row.results.get("stale"):
+        message = (
+            "This page is about an earlier version of your submission: your latest one is still being "
+            "graded.\n" + message
+        )
     notes = f"<pre>{html.escape(message)}</pre>" if message else ""
     penalty = row.results.get("late", {})
     late = (
@@ -193,7 +211,7 @@ def releasable(page: Path) -> bool:
 def main(
     *,
     db: str,
-    csv_path: str | Path = "grades.csv",
+    csv_path: str | Path | None = None,
     feedback: str | Path | None = None,
     canvas: str | Path | None = None,
     roster: str | Path | None = None,
@@ -201,7 +219,9 @@ def main(
     plain: str | Path | None = None,
     submitted: str | Path | None = None,
 ) -> list[Row]:
-    """Rewrite the CSV (and, if asked, every feedback page) from the gradebook at ``db``; with
+    """Rewrite, from the gradebook at ``db`` (which must exist: it is never created here), the files
+    asked for and only those: the CSV at ``csv_path`` (``grades.csv`` when nothing else is asked for),
+    every feedback page (``feedback``); with
     ``canvas`` and ``roster``, a Canvas gradebook-import CSV (students matched on the roster's
     ``match`` column); with ``plain``, one row per student (see :mod:`autograder.classroom.lms`).
     Feedback pages are named and accompanied as nbgrader's ``release_feedback`` needs (see
@@ -211,17 +231,23 @@ def main(
 
     if canvas is not None and roster is None:
         raise lms.RosterError("a Canvas export needs a roster: the CSV that matches students to Canvas")
+    if roster is not None:
+        lms.read_roster(Path(roster), match)  # a roster that cannot be used stops before anything is read
     from autograder.classroom.gradebook import Book  # nbgrader and SQLAlchemy: only when a gradebook is used
 
-    with Book(db) as book:
+    with Book(db, create=False) as book:
         rows = book.rows()
-    write_csv(rows, Path(csv_path))
+    current = [row for row in rows if not row.results.get("stale")]
     if canvas is not None:
-        done = lms.write_canvas(rows, Path(canvas), Path(roster), match=match)
+        lms.check_matches(current, Path(roster), match)
+    if csv_path is not None or (canvas is None and plain is None and feedback is None):
+        write_csv(rows, Path(csv_path or "grades.csv"))
+    if canvas is not None:
+        done = lms.write_canvas(current, Path(canvas), Path(roster), match=match)
         for student in done.unmatched:
             print(f"warning: {student} is not on the roster ({match}): not in {canvas}", file=sys.stderr)
     if plain is not None:
-        lms.write_plain(rows, Path(plain))
+        lms.write_plain(current, Path(plain))
     if feedback is not None:
         feedback = Path(feedback)
         if submitted is None and (feedback.resolve().parent / "submitted").is_dir():

@@ -19,12 +19,15 @@ from pathlib import Path
 import nbgrader
 import nbgrader.api
 from nbgrader.api import Gradebook, MissingEntry
-from sqlalchemy import Column, DateTime, Float, MetaData, String, Table, Text, select
+from sqlalchemy import Column, DateTime, Float, MetaData, String, Table, Text, create_engine, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from autograder.conventions import COURSE_ID
 from autograder.engine import exercises
 from autograder.engine.exercise import grade_id
 from autograder.engine.grade import exercise_of
+from autograder.errors import UsageError
 
 _meta = MetaData()
 LEDGER = Table(
@@ -89,12 +92,62 @@ class Row:
     results: dict
 
 
-class Book:
-    """The nbgrader gradebook at ``db_url`` (any SQLAlchemy URL) with the grading ledger."""
+class GradebookError(UsageError):
+    """The gradebook cannot be reached, or (when only reading) does not exist."""
 
-    def __init__(self, db_url: str):
-        self.gb = Gradebook(db_url, course_id=COURSE_ID)
-        _meta.create_all(self.gb.engine)
+
+def _first_line(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def check(db_url: str, *, must_exist: bool) -> None:
+    """:class:`GradebookError` (one line) unless ``db_url`` is a database this process can open, and,
+    with ``must_exist``, one that already holds the autograder's grades: reading never creates one."""
+    try:
+        url = make_url(db_url)
+    except SQLAlchemyError as exc:
+        raise GradebookError(f"gradebook URL {db_url!r} is not a database URL ({_first_line(exc)})") from None
+    sqlite = url.drivername.startswith("sqlite")
+    if sqlite and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if must_exist and not path.is_file():
+            raise GradebookError(f"no gradebook at {db_url}: {path} does not exist (nothing was written)")
+        if not path.parent.is_dir():
+            raise GradebookError(f"gradebook {db_url}: the folder {path.parent} does not exist")
+    try:
+        engine = create_engine(url)
+    except SQLAlchemyError as exc:  # e.g. postgres:// (SQLAlchemy names it postgresql://)
+        hint = " (write postgresql://)" if url.drivername.startswith("postgres") else ""
+        raise GradebookError(f"gradebook URL {db_url!r}: {_first_line(exc)}{hint}") from None
+    except ImportError as exc:
+        raise GradebookError(f"gradebook URL {db_url!r} needs a database driver: {exc}") from None
+    try:
+        with engine.connect() as connection:
+            has = inspect(connection).has_table(LEDGER.name)
+    except SQLAlchemyError as exc:
+        raise GradebookError(
+            f"cannot reach the gradebook {url.render_as_string()}: {_first_line(exc)}"
+        ) from None
+    finally:
+        engine.dispose()
+    if must_exist and not has:
+        raise GradebookError(
+            f"{url.render_as_string()} holds no grades recorded by the autograder (no {LEDGER.name} table)"
+        )
+
+
+class Book:
+    """The nbgrader gradebook at ``db_url`` (any SQLAlchemy URL) with the grading ledger. With
+    ``create=False`` the gradebook must already exist: it is never created by reading it."""
+
+    def __init__(self, db_url: str, *, create: bool = True):
+        check(db_url, must_exist=not create)
+        try:
+            self.gb = Gradebook(db_url, course_id=COURSE_ID)
+            _meta.create_all(self.gb.engine)
+        except SQLAlchemyError as exc:
+            raise GradebookError(f"gradebook {db_url}: {_first_line(exc)}") from None
         self._ready: set[str] = set()
 
     def close(self) -> None:
@@ -163,6 +216,27 @@ class Book:
                     results=json.dumps(results),
                     graded_at=datetime.now(UTC).replace(tzinfo=None),
                 )
+            )
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+    def mark_stale(self, student: str, chapter_id: str, reason: str) -> None:
+        """The recorded grade of a submission whose latest grading failed is kept, marked as not
+        current (exports say so instead of showing it as the grade) and regraded by the next run."""
+        db = self.gb.db
+        try:
+            found = db.execute(
+                select(LEDGER.c.results).where(LEDGER.c.student == student, LEDGER.c.chapter == chapter_id)
+            ).first()
+            if found is None:
+                return
+            results = {**json.loads(found[0]), "stale": reason}
+            db.execute(
+                LEDGER.update()
+                .where(LEDGER.c.student == student, LEDGER.c.chapter == chapter_id)
+                .values(digest="", results=json.dumps(results))
             )
             db.commit()
         except BaseException:

@@ -35,11 +35,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from autograder.engine import exercises
+from autograder.errors import UsageError, did_you_mean
+
 POLICIES = ("none", "per_day", "zero_after")
 DAY = timedelta(days=1)
 
 
-class ConfigError(ValueError):
+class ConfigError(UsageError, ValueError):
     """The deadlines file or the extensions CSV cannot be used as written."""
 
 
@@ -244,6 +247,11 @@ def load(path: str | Path) -> Deadlines:
     )
     due = {}
     for chapter, value in config.get("due", {}).items():
+        if chapter not in exercises.CHAPTERS:
+            raise ConfigError(
+                f"{path}: [due] names an unknown chapter {chapter!r}"
+                f"{did_you_mean(chapter, exercises.CHAPTERS)}; no penalty was changed"
+            )
         try:
             due[chapter] = _moment(value, zone)
         except ValueError as exc:
@@ -275,6 +283,11 @@ def load_extensions(path: Path, zone) -> dict[tuple[str, str], timedelta | datet
         chapter = (row.get("chapter") or "").strip() or "*"
         if not student:
             raise ConfigError(f"{path}, line {line}: no student")
+        if chapter != "*" and chapter not in exercises.CHAPTERS:
+            raise ConfigError(
+                f"{path}, line {line} ({student}): unknown chapter {chapter!r}"
+                f"{did_you_mean(chapter, exercises.CHAPTERS)}; no penalty was changed"
+            )
         try:
             if (row.get("due") or "").strip():
                 out[(student, chapter)] = parse_moment(row["due"], zone)
@@ -287,3 +300,16 @@ def load_extensions(path: Path, zone) -> dict[tuple[str, str], timedelta | datet
         except ValueError as exc:
             raise ConfigError(f"{path}, line {line} ({student}): {exc}") from None
     return out
+
+
+def check_students(deadlines: Deadlines, students, where: str | Path) -> None:
+    """:class:`ConfigError` if an extension names a student who submitted nothing (a misspelt login
+    would otherwise give nobody the extension, silently)."""
+    known = set(students)
+    unknown = sorted({student for student, _ in deadlines.extensions} - known)
+    if unknown:
+        hint = did_you_mean(unknown[0], known)
+        raise ConfigError(
+            f"{where}: extension(s) for {', '.join(unknown)}, who submitted nothing here{hint}; "
+            "no penalty was changed"
+        )

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograder.engine import exercises
+from autograder.errors import UsageError
 
 if TYPE_CHECKING:
     from autograder.classroom.gradebook import Row
@@ -33,7 +34,7 @@ POINTS_POSSIBLE = "Points Possible"
 _WITH_ID = re.compile(r"^(?P<name>.*\S)\s*\((?P<id>\d+)\)$")
 
 
-class RosterError(ValueError):
+class RosterError(UsageError, ValueError):
     """The roster CSV cannot be used to match students."""
 
 
@@ -62,7 +63,27 @@ def read_roster(path: Path, match: str) -> tuple[list[dict], list[str]]:
             f"roster {path} has no column {match!r} holding the nbgrader student ids; its columns are "
             f"{', '.join(header)}"
         )
+    missing = [c for c in CANVAS_COLUMNS if c not in header]
+    if missing:
+        raise RosterError(
+            f"roster {path} lacks Canvas's column(s) {', '.join(missing)}: give Canvas's own gradebook "
+            "export, which has them"
+        )
     return rows, header
+
+
+def check_matches(rows: list[Row], roster: Path, match: str) -> None:
+    """:class:`RosterError` if no graded student is on the roster's ``match`` column: the column
+    holds something else, and the import would leave every grade empty."""
+    roster_rows, _ = read_roster(roster, match)
+    ids = {(person.get(match) or "").strip() for person in roster_rows}
+    graded = sorted({row.student for row in rows})
+    if graded and not ids & set(graded):
+        example = next((i for i in sorted(ids) if i), "nothing")
+        raise RosterError(
+            f"no graded student is on roster {roster} by its column {match!r} (it holds e.g. {example!r}, "
+            f"the gradebook e.g. {graded[0]!r}): give --match the column with the nbgrader ids"
+        )
 
 
 def _assignment_header(chapter_id: str, header: list[str]) -> str:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.engine import exercises, notebook, runner, sandbox
 from autograder.engine.judge import ExerciseResult, judge_exercise
+from autograder.errors import GraderError, UsageError, did_you_mean
 
 PROCESS_ISOLATION_NOTE = (
     "Note: this submission ran in a plain subprocess with resource limits (process isolation, chosen "
@@ -74,16 +76,20 @@ def finish(prepared: Prepared, run: sandbox.Run, limits: sandbox.Limits) -> dict
     submission, cases = prepared.submission, prepared.cases
     try:
         cell_errors = run.cell_errors()
-        results = [
-            _judge(ex, cases[ex.name], run, cell_errors, _failed_cell(ex.name, submission.cells, cell_errors))
-            for ex in prepared.exercises
-        ]
+        results, attention = [], []
+        for ex in prepared.exercises:
+            failed_cell = _failed_cell(ex.name, submission.cells, cell_errors)
+            results.append(_judge(ex, cases[ex.name], run, cell_errors, failed_cell, attention, limits))
     finally:
         shutil.rmtree(run.workdir, ignore_errors=True)
+    for error in cell_errors or []:
+        if error.get("type") == "SyntaxError":
+            attention.insert(0, f"syntax error in notebook cell {submission.cells[error['cell']].index}")
     messages = list(submission.notes)
     if not run.isolated:
         messages.insert(0, PROCESS_ISOLATION_NOTE)
     if run.timed_out:
+        attention.append(f"time limit: stopped after {limits.wall_seconds:g} s")
         messages.append(
             f"Grading stopped after {limits.wall_seconds:g} s (an infinite loop at the top level of a cell?)."
         )
@@ -92,7 +98,9 @@ def finish(prepared: Prepared, run: sandbox.Run, limits: sandbox.Limits) -> dict
             f"For your instructor: the grading process exited with status {run.returncode}; "
             f"the end of its output:\n{run.tail()}"
         )
-    return _document(results, "\n".join(messages), prepared.start)
+    doc = _document(results, "\n".join(messages), prepared.start)
+    doc["extra_data"] = {"attention": attention}
+    return doc
 
 
 def grade_notebook(
@@ -131,20 +139,89 @@ def _failed_cell(name: str, cells: list[notebook.Cell], errors: list[dict] | Non
     return None
 
 
-def _judge(exercise, cases, run: sandbox.Run, cell_errors, failed_cell: str | None) -> ExerciseResult:
+def _judge(
+    exercise,
+    cases,
+    run: sandbox.Run,
+    cell_errors,
+    failed_cell: str | None,
+    attention: list[str],
+    limits: sandbox.Limits | None = None,
+) -> ExerciseResult:
+    """Judge one exercise; what an instructor should look at goes into ``attention``. A fault of the
+    grading code (in the sandbox or here) raises :class:`GraderError`: it is never the student's."""
     try:
         found = run.result(exercise.name)
     except (OSError, ValueError, KeyError, TypeError) as exc:  # written by untrusted code
+        attention.append(f"{exercise.name}: its results could not be read")
         return judge_exercise(
             exercise, cases, None, problem=f"Its results could not be read ({type(exc).__name__})."
         )
+    if found is None and not failed_cell:
+        stopped = _stopped(exercise, cases, run, limits or sandbox.Limits(), attention)
+        if stopped is not None:
+            return stopped
     if found is None:
         problem = DID_NOT_FINISH if cell_errors is not None else RUNNER_STOPPED
+        if not failed_cell:
+            attention.append(
+                f"{exercise.name}: did not finish (time or memory limit, or it ended the process)"
+            )
         return judge_exercise(exercise, cases, None, problem=failed_cell or problem)
+    if found.get("grader_error"):
+        raise GraderError(
+            f"the grader's own code failed in the sandbox on {exercise.name}", found["grader_error"]
+        )
     if found.get("missing"):
         problem = failed_cell or f"No function named {exercise.name} was defined in the notebook."
+        if not failed_cell:
+            attention.append(f"{exercise.name}: no function defined")
         return judge_exercise(exercise, cases, None, problem=problem)
-    return judge_exercise(exercise, cases, found["records"], output=found["output"])
+    raised = [r["raised"][0] for r in found["records"] if isinstance(r, dict) and "raised" in r]
+    if found["records"] and len(raised) == len(found["records"]) and set(raised) == {"NotImplementedError"}:
+        attention.append(f"{exercise.name}: untouched stub")
+    if "MemoryError" in raised:
+        attention.append(f"{exercise.name}: ran out of memory")
+        mb = (limits or sandbox.Limits()).memory_mb
+        for record in found["records"]:  # name the limit it ran into
+            if isinstance(record, dict) and record.get("raised", [None])[0] == "MemoryError":
+                message = record["raised"][1]
+                record["raised"] = ["MemoryError", f"ran out of the memory limit ({mb} MB) {message}".strip()]
+    try:
+        return judge_exercise(exercise, cases, found["records"], output=found["output"])
+    except Exception as exc:  # noqa: BLE001 - the reference, the judge or a mistake model
+        raise GraderError(
+            f"grading code failed on {exercise.name}: {type(exc).__name__}: {exc}", traceback.format_exc()
+        ) from exc
+
+
+def _stopped(exercise, cases, run: sandbox.Run, limits: sandbox.Limits, attention: list[str]):
+    """The result of an exercise stopped on a case, naming the limit and the case: the cases before it
+    graded from the records saved as they came, that case and the rest failed; None if the sandbox
+    left nothing saying so."""
+    try:
+        records, stop = run.partial(exercise.name, len(cases)), run.stop(exercise.name)
+    except (OSError, ValueError, KeyError, TypeError):  # written by untrusted code
+        return None
+    if not records and not stop:
+        return None
+    at = len(records)
+    if at == len(cases) and stop:  # every case ran; it was stopped while sending the results back
+        attention.append(f"{exercise.name}: stopped after its last case, while sending back its results")
+        return judge_exercise(exercise, cases, records)
+    if run.timed_out:
+        why = f"the time limit of the whole notebook ({limits.wall_seconds:g} s)"
+    elif stop.get("stopped") == "time":
+        why = f"the time limit ({limits.exercise_seconds:g} s for this exercise)"
+    else:  # it ended on its own (os._exit, a crash): the generic message says so
+        return None
+    attention.append(f"{exercise.name}: stopped by {why} on case {exercise.case_id(at)}")
+    on_it = f"stopped by {why} while running this case ({at} case(s) before it graded)"
+    rest = {"raised": ["TimeoutError", "not run: an earlier case was stopped"], "mutated": False}
+    records = (
+        records + [{"raised": ["TimeoutError", on_it], "mutated": False}] + [rest] * (len(cases) - at - 1)
+    )
+    return judge_exercise(exercise, cases, records)
 
 
 def not_gradable(
@@ -155,7 +232,9 @@ def not_gradable(
     chapter_id = chapter_id or notebook.chapter_from_path(path)
     chapter_exercises = exercises.chapter(chapter_id) if chapter_id else []
     results = [judge_exercise(ex, [], None, problem=message) for ex in chapter_exercises]
-    return _document(results, message, start)
+    doc = _document(results, message, start)
+    doc["extra_data"] = {"not_graded": message, "attention": [f"not graded: {message}"]}
+    return doc
 
 
 def _document(results: list[ExerciseResult], message: str, start: float) -> dict:
@@ -198,9 +277,25 @@ def main(
     :class:`~autograder.engine.sandbox.SandboxUnavailable` and write nothing), ``"process"`` (a plain
     subprocess with resource limits, stated in the results) or ``"auto"`` (bubblewrap where it
     starts, else a plain subprocess)."""
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"no such file or folder: {path}")
+    if chapter is not None:
+        if chapter not in exercises.CHAPTERS:
+            raise UsageError(
+                f"--chapter {chapter}: unknown chapter{did_you_mean(chapter, exercises.CHAPTERS)}; "
+                f"known: {', '.join(exercises.CHAPTERS)}"
+            )
     bubblewrap = sandbox.probe(isolation)
     limits = sandbox.Limits(wall_seconds=timeout, memory_mb=memory_mb)
-    doc = grade_notebook(path, limits=limits, bubblewrap=bubblewrap, chapter=chapter)
+    try:
+        doc = grade_notebook(path, limits=limits, bubblewrap=bubblewrap, chapter=chapter)
+    except GraderError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - case generation, the reference, the judge
+        raise GraderError(
+            f"grading code failed: {type(exc).__name__}: {exc}", traceback.format_exc()
+        ) from exc
     Path(results).parent.mkdir(parents=True, exist_ok=True)
     Path(results).write_text(json.dumps(doc, indent=2))
     return doc

@@ -18,6 +18,7 @@ import numpy as np
 
 from autograder.engine.exercise import Case, Exercise, Mistake
 from autograder.engine.runner import NOT_IMPLEMENTED, Unsupported
+from autograder.errors import WrongKind
 
 # Mistakes any array exercise can make; exercise-specific ones are tried first.
 TRANSPOSED = Mistake(
@@ -415,7 +416,7 @@ def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | No
     if exercise.gradient is not None:
         try:
             got, numeric = exercise.gradient(case, got)
-        except (TypeError, ValueError, IndexError) as exc:
+        except WrongKind as exc:  # only this is the student's: anything else is a fault of the grader
             return CaseFailure(case, f"Wrong kind of result: {exc}", got=got)
     if error is not None:
         return CaseFailure(
@@ -428,7 +429,7 @@ def judge_case(exercise: Exercise, case: Case, record: dict) -> CaseFailure | No
         expected = exercise.project(expected)
         try:
             got = exercise.project(got)
-        except (TypeError, ValueError, IndexError, KeyError) as exc:
+        except WrongKind as exc:  # only this is the student's: anything else is a fault of the grader
             return CaseFailure(case, f"Wrong kind of result: {exc}", got=got)
     problem, generic = compare(
         expected, got, exercise.rtol, exercise.atol, shape_rule=exercise.shape_rule, parts=exercise.parts

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -23,6 +24,30 @@ from autograder.engine import exercises
 
 class SubmissionError(Exception):
     """The file cannot be graded at all (not a notebook, unknown chapter...)."""
+
+
+# A notebook larger than this is not read at all (graded 0, with a message): the course's notebooks
+# are well under 1 MB, and reading a huge one (an output of hundreds of MB) would cost the grading
+# process several times its size in memory before any sandbox is involved.
+MAX_NOTEBOOK_BYTES = 32 * 2**20
+
+
+def read_capped(path: str | Path, limit: int | None = None) -> bytes:
+    """The bytes of a submitted file, refusing (:class:`SubmissionError`) one larger than ``limit``
+    (default :data:`MAX_NOTEBOOK_BYTES`) without reading it."""
+    path, limit = Path(path), limit or MAX_NOTEBOOK_BYTES
+    try:
+        with path.open("rb") as f:
+            too_large = os.fstat(f.fileno()).st_size > limit  # refused without reading it
+            data = b"" if too_large else f.read(limit + 1)
+    except OSError as exc:
+        raise SubmissionError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    if too_large or len(data) > limit:
+        raise SubmissionError(
+            f"{path.name} is larger than {limit / 2**20:g} MB, too large to grade (a huge output "
+            "saved in it?). Clear the outputs (Kernel > Restart & Clear Output), save, and submit again."
+        )
+    return data
 
 
 @dataclass(frozen=True)
@@ -146,10 +171,7 @@ def read(path: str | Path) -> dict:
     Plain JSON parsing on purpose: a grader must accept whatever Jupyter saved, and importing nbformat's
     schema validation costs more than grading a notebook."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SubmissionError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    raw = read_capped(path)
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -157,6 +179,12 @@ def read(path: str | Path) -> dict:
             f"{path.name} is not a Jupyter notebook (not valid JSON: {exc}). "
             "Submit the .ipynb file saved from Jupyter."
         ) from None
+    except RecursionError:  # JSON nested thousands deep: no notebook Jupyter saves looks like that
+        raise SubmissionError(
+            f"{path.name} is not a notebook Jupyter saved: it nests data too deeply to read. "
+            "Submit the .ipynb file saved from Jupyter."
+        ) from None
+    del raw
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise SubmissionError(f"{path.name} is JSON but not a Jupyter notebook (it has no list of cells).")
     if data.get("nbformat") != 4:
@@ -170,6 +198,7 @@ def read(path: str | Path) -> dict:
         source = cell.get("source", "")
         if isinstance(source, list):
             source = "".join(s for s in source if isinstance(s, str))
+        cell.pop("outputs", None)  # never graded: let them go as soon as possible
         meta = cell.get("metadata")
         cells.append(
             {
@@ -180,6 +209,13 @@ def read(path: str | Path) -> dict:
         )
     meta = data.get("metadata")
     return {"cells": cells, "metadata": meta if isinstance(meta, dict) else {}}
+
+
+def _declared(nb: dict) -> str | None:
+    """The chapter a notebook's metadata names, or None."""
+    meta = nb["metadata"].get("course", {})
+    found = meta.get("chapter") if isinstance(meta, dict) else None
+    return found if found in exercises.CHAPTERS else None
 
 
 def chapter_from_path(path: Path) -> str | None:
@@ -225,6 +261,12 @@ def extract(path: str | Path, chapter: str | None = None) -> Submission:
         chapter = chapter_of(nb, path)
     else:
         exercises.chapter(chapter)  # a clear error for an unknown chapter
+        declared = _declared(nb)
+        if declared not in (None, chapter):
+            raise SubmissionError(
+                f"this is the notebook of {declared} (its metadata says so), not of {chapter}: "
+                f"submit your {chapter} notebook"
+            )
     names = {ex.name for ex in exercises.chapter(chapter)}
     cells, notes = [], []
     defined_in: dict[str, list[int]] = {}

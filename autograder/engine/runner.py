@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import time
+import traceback
 import warnings
 
 import numpy as np
@@ -30,6 +31,7 @@ MAX_CAPTURED_OUTPUT = 4_000  # characters of a student's own prints kept per exe
 MAX_STRING = 200  # characters of a returned string (or a cell error's message) sent back
 MAX_NAME = 100  # characters of a dict key or a type's name sent back
 MAX_ERROR = 300  # characters of an exception's message sent back
+MAX_TRACEBACK = 8_000  # characters of a traceback of the grader's own code, for the instructor
 
 
 # -- encoding -------------------------------------------------------------------------------------
@@ -245,8 +247,10 @@ def _short(text: str, limit: int = MAX_ERROR) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def run_exercise(funcs, name, driver, cases, time_limit=None):
-    """Run every case of one exercise, capturing the student's prints. Returns (records, output)."""
+def run_exercise(funcs, name, driver, cases, time_limit=None, on_record=None):
+    """Run every case of one exercise, capturing the student's prints. Returns (records, output).
+    ``on_record(index, record)`` is called as each case's record is known (the sandbox saves it, so
+    that the cases passed before one that never returns still count)."""
     records = []
     buffer = io.StringIO()
     deadline = None if time_limit is None else time.monotonic() + time_limit
@@ -258,6 +262,8 @@ def run_exercise(funcs, name, driver, cases, time_limit=None):
                 )
                 continue
             records.append(run_case(funcs, name, driver, args))
+            if on_record is not None:
+                on_record(len(records) - 1, records[-1])
     return records, _short(buffer.getvalue(), MAX_CAPTURED_OUTPUT)
 
 
@@ -404,7 +410,8 @@ def main(workdir: str, contained: bool = False) -> int:
         name = exercise["name"]
         cases = decode(exercise["cases"], arrays)
         out_path = os.path.join(workdir, f"result-{name}")
-        for stale in (out_path + ".json", out_path + ".npz"):  # planted by an earlier exercise's code
+        planted = [out_path, f"{out_path}.stop"] + [f"{out_path}.case{i}" for i in range(len(cases))]
+        for stale in (p + suffix for p in planted for suffix in (".json", ".npz")):  # by earlier code
             if os.path.exists(stale):
                 os.remove(stale)
         pid = _fork()
@@ -417,18 +424,53 @@ def main(workdir: str, contained: bool = False) -> int:
                 if name not in funcs:
                     document, out_arrays = {"missing": True}, {}
                 else:
-                    records, output = run_exercise(funcs, name, exercise["driver"], cases, job["time_limit"])
+                    records, output = run_exercise(
+                        funcs, name, exercise["driver"], cases, job["time_limit"], _saver(out_path)
+                    )
                     enc = Encoder()
                     document = {"records": enc.encode(records), "output": output}
                     out_arrays = enc.arrays
                 _write(out_path, document, out_arrays)
                 status = 0
+            except BaseException as exc:  # noqa: BLE001 - the student's calls are caught in run_case
+                # What fails here is the grader's own code (encoding, writing): say so, never leave the
+                # exercise looking like a submission that did not finish. Running out of memory while
+                # encoding a huge result stays what it is.
+                if not isinstance(exc, MemoryError):
+                    with contextlib.suppress(BaseException):
+                        _write(out_path, {"grader_error": traceback.format_exc()[-MAX_TRACEBACK:]}, {})
             finally:
                 os._exit(status)
-        _wait(pid, job["time_limit"] + 2)
+        ended = _wait(pid, job["time_limit"] + 2)
+        if not os.path.exists(out_path + ".json"):  # say how it ended, for the feedback
+            with open(out_path + ".stop.json", "w") as f:
+                json.dump(ended, f)
         if contained:
             _kill_others()
     return 0
+
+
+def _saver(out_path: str):
+    """Saves each case's record as ``<out_path>.case<i>``, as soon as it is known."""
+
+    def save(index: int, record: dict) -> None:
+        enc = Encoder()
+        _write(f"{out_path}.case{index}", {"record": enc.encode(record)}, enc.arrays)
+
+    return save
+
+
+def read_partial(workdir: str, name: str, cases: int) -> list:
+    """Judge side: the records an exercise's child saved case by case before it was stopped (the
+    consecutive ones from the first case)."""
+    records = []
+    for index in range(cases):
+        path = os.path.join(workdir, f"result-{name}.case{index}")
+        if not os.path.exists(path + ".json"):
+            break
+        document, arrays = _read(path)
+        records.append(decode(document["record"], arrays))
+    return records
 
 
 def _kill_others(limit: float = 5.0) -> None:
@@ -461,15 +503,28 @@ def _fork(attempts: int = 50):
     return None
 
 
-def _wait(pid: int, limit: float) -> None:
+def _wait(pid: int, limit: float) -> dict:
+    """Wait for an exercise's child: ``{"stopped": "time"}`` if it was killed at the time limit,
+    else how it ended (``{"stopped": "exit", "status": ...}``)."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        done, _ = os.waitpid(pid, os.WNOHANG)
+        done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return
+            return {"stopped": "exit", "status": status}
         time.sleep(0.005)
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
+    return {"stopped": "time", "seconds": limit}
+
+
+def read_stop(workdir: str, name: str) -> dict:
+    """Judge side: how an exercise's child ended, when it wrote no result ({} if unknown)."""
+    path = os.path.join(workdir, f"result-{name}.stop.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        found = json.load(f)
+    return found if isinstance(found, dict) else {}
 
 
 def read_cell_errors(workdir: str):
@@ -499,6 +554,8 @@ def read_result(workdir: str, name: str):
     if not os.path.exists(path + ".json"):
         return None
     document, arrays = _read(path)
+    if document.get("grader_error"):
+        return {"grader_error": str(document["grader_error"])}
     if document.get("missing"):
         return {"missing": True}
     return {"records": decode(document["records"], arrays), "output": str(document.get("output", ""))}

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.engine import runner
+from autograder.errors import UsageError
 
 RUNNER = Path(runner.__file__)
 OUTPUT_CAP = 20_000  # characters of the sandbox's own stdout/stderr kept for the report
@@ -61,6 +62,12 @@ class Run:
 
     def result(self, name: str):
         return runner.read_result(str(self.workdir), name)
+
+    def partial(self, name: str, cases: int) -> list:
+        return runner.read_partial(str(self.workdir), name, cases)
+
+    def stop(self, name: str) -> dict:
+        return runner.read_stop(str(self.workdir), name)
 
     def cell_errors(self):
         return runner.read_cell_errors(str(self.workdir))
@@ -99,7 +106,7 @@ def sandbox_uid() -> int:
     return FIRST_UID + slot * UIDS_PER_PROCESS + next(_uids) % UIDS_PER_PROCESS
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(UsageError, RuntimeError):
     """The sandbox cannot start on this machine: the grader's problem, never the student's."""
 
 

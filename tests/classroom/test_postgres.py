@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -73,3 +74,18 @@ def test_class_grades_land_in_postgres(postgres_url, tmp_path):
         assert len(scores) == 7 and len(list(csv.reader(f))) == 8  # a header and a row per student
     rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert "graded 0, unchanged 7" in rerun.stdout
+
+
+def test_a_postgres_database_that_does_not_exist_is_one_line(postgres_url, tmp_path):
+    """A misspelt database name: exit 2, one line naming it, and `export` creates nothing."""
+    wrong = postgres_url.replace("/gradebook?", "/gradebok?")
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", "export", "--db", wrong, "--csv", str(tmp_path / "g.csv")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "cannot reach the gradebook" in proc.stderr and "gradebok" in proc.stderr
+    assert not list(tmp_path.iterdir())  # nothing written

@@ -1,7 +1,9 @@
 """Feedback reaches the student through nbgrader's own exchange: two students submit with ``nbgrader
-submit``, the instructor collects with ``nbgrader collect`` and grades the class with our command, then
-``nbgrader release_feedback`` publishes the pages and each student's ``nbgrader fetch_feedback``
-brings back their own page, and only theirs."""
+submit``, the instructor collects with ``nbgrader collect`` (a third submission is copied into
+submitted/ by hand, with a timestamp.txt but no submission_secret.txt) and grades the class with our
+command, then ``python -m autograder release-feedback`` publishes through nbgrader's release the pages
+it can, names the third, and each student's ``nbgrader fetch_feedback`` brings back their own page,
+and only theirs."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import grade_class, with_answers
+from helpers import ROOT, grade_class, with_answers
 
 from autograder.conventions import COURSE_ID, nbgrader_env
 from autograder.publishing.course import CLASS_KINDS
@@ -54,9 +56,19 @@ def handed_back(tmp_path_factory):
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         list(pool.map(submit, STUDENTS))
     nbgrader(course, instructor, exchange, "collect", CHAPTER)
+    by_hand = with_answers(CHAPTER, {}, course / "submitted" / "cy" / CHAPTER).parent
+    (by_hand / "timestamp.txt").write_text("2026-10-05 20:00:00.000000 UTC")
     out = grade_class(course, "--isolation", "auto")
-    assert "graded 2, unchanged 0, failed 0" in out and "cannot hand back" not in out, out
-    nbgrader(course, instructor, exchange, "release_feedback", CHAPTER)
+    assert "graded 3, unchanged 0, failed 0" in out, out
+    assert "cannot hand back 1 of the pages (their submissions have no submission_secret.txt" in out
+    env = nbgrader_env()
+    env.update(HOME=str(instructor), JUPYTER_DATA_DIR=str(instructor / "data"))
+    release = [sys.executable, "-m", "autograder", "release-feedback", CHAPTER, "--course", str(course)]
+    release += ["--course-id", COURSE_ID, "--exchange", str(exchange)]
+    proc = subprocess.run(release, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr  # 1: one page could not be handed back, and it is named
+    assert f"2 feedback pages of {CHAPTER} handed back" in proc.stdout, proc.stdout
+    assert "not handed back: cy (no submission_secret.txt" in proc.stdout
 
     def fetch(student: str) -> None:
         nbgrader(

@@ -28,11 +28,14 @@ CHAPTER = "01_convolution"
 MARKER = "9137"  # appears in the command line of every process an attack leaves running
 
 ATTACKS = {
-    "infinite loop": ("def correlate2d(image, kernel):\n    while True:\n        pass\n", "did not finish"),
+    "infinite loop": (
+        "def correlate2d(image, kernel):\n    while True:\n        pass\n",
+        "stopped by the time limit (3 s for this exercise) while running this case (0 case(s) before it",
+    ),
     "memory bomb": (
         "def correlate2d(image, kernel):\n    hog = []\n    while True:\n"
         "        hog.append(bytearray(10**8))\n",
-        ("MemoryError", "did not finish"),  # which comes first depends on the machine's load
+        ("MemoryError", "did not finish", "stopped by the time limit"),  # which comes first: the load
     ),
     "fork and orphan": (
         "import os, subprocess\n"
@@ -52,7 +55,7 @@ ATTACKS = {
         "            os.fork()\n"
         "        except OSError:\n"
         "            pass\n",
-        "did not finish",
+        ("did not finish", "stopped by the time limit"),
     ),
     "import the reference from the repository": (
         "import sys, os\n"

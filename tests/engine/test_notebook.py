@@ -80,3 +80,57 @@ def test_chapter_from_metadata_then_file_name(tmp_path):
     assert notebook.extract(write(tmp_path, [], name="01_convolution (2).ipynb")).chapter == "01_convolution"
     with pytest.raises(notebook.SubmissionError, match="which chapter"):
         notebook.extract(write(tmp_path, [], name="homework.ipynb"))
+
+
+# -- notebooks that would crash the reader: refused with a message the student understands ----------
+
+
+def depth_bomb(path, depth=200_000):
+    """A notebook whose metadata nests a list ``depth`` deep (about 400 KB)."""
+    path.write_text('{"nbformat": 4, "cells": [], "metadata": {"x": ' + "[" * depth + "]" * depth + "}}")
+    return path
+
+
+def oversized(path, mb=40):
+    """A valid notebook with one output of ``mb`` MB, written without holding it in memory."""
+    with path.open("w") as f:
+        f.write('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", ')
+        f.write('"metadata": {}, "source": "x = 1", "outputs": [{"output_type": "stream", "text": "')
+        chunk = "a" * 2**20
+        for _ in range(mb):
+            f.write(chunk)
+        f.write('"}]}]}')
+    return path
+
+
+def test_a_depth_bomb_is_refused_with_a_message(tmp_path):
+    with pytest.raises(notebook.SubmissionError, match="nests data too deeply"):
+        notebook.read(depth_bomb(tmp_path / "01_convolution.ipynb"))
+
+
+def test_an_oversized_notebook_is_refused_without_reading_it(tmp_path):
+    import tracemalloc
+
+    path = oversized(tmp_path / "01_convolution.ipynb")
+    tracemalloc.start()
+    try:
+        with pytest.raises(notebook.SubmissionError, match="larger than 32 MB.*Clear the outputs"):
+            notebook.read(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert path.stat().st_size > 40 * 2**20 and peak < 2**20  # the 40 MB were never read
+
+
+def test_hostile_notebooks_get_a_results_file_with_a_readable_message(tmp_path):
+    """One-notebook mode: a results file with 0 points and the reason (exit 1: it was not graded)."""
+    from autograder.__main__ import main
+
+    for make, words in ((depth_bomb, "nests data too deeply"), (oversized, "too large to grade")):
+        folder = tmp_path / make.__name__
+        folder.mkdir()
+        results = folder / "results.json"
+        assert main(["grade", str(make(folder / "01_convolution.ipynb")), "--results", str(results)]) == 1
+        doc = json.loads(results.read_text())
+        assert doc["score"] == 0 and words in doc["output"] and len(doc["tests"]) == 3
+        assert all(words in t["output"] for t in doc["tests"])

@@ -9,6 +9,7 @@ import numpy as np
 import solutions
 from autograder.engine.exercise import Case, Exercise, Mistake
 from autograder.engine.runner import GRADIENT_STEP
+from autograder.errors import WrongKind
 
 
 def _pair(v):
@@ -86,7 +87,7 @@ TWO_CORNERS = np.array([[[[9.0, 1, 2, 9, 0, 1], [3, 4, 9, 2, 5, 9]]]])
 
 def _out_only(value):
     if not isinstance(value, tuple | list) or len(value) != 2:
-        raise TypeError("maxpool2d_forward must return a pair (out, cache)")
+        raise WrongKind("maxpool2d_forward must return a pair (out, cache)")
     return value[0]
 
 
