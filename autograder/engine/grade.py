@@ -24,6 +24,16 @@ DID_NOT_FINISH = (
     "Your function did not finish: it was stopped after the time limit, ran out of memory, "
     "or ended the Python process (sys.exit / os._exit)."
 )
+# Why an exercise stopped before any case was judged: the ``stopped`` field of a graded test's
+# ``extra_data`` (None when its cases ran), for the class report's "needs a human" list.
+UNREADABLE = "unreadable"  # the notebook (or what came back from the sandbox) could not be read
+TIME_LIMIT = "time limit"  # stopped after the wall-clock limit
+DID_NOT_RUN = "did not finish"  # ran out of memory, ended the process, or the runner stopped first
+NO_FUNCTION = "no function"
+SYNTAX_ERROR = "syntax error"  # the cell defining it does not parse
+CELL_ERROR = "cell error"  # the cell defining it raised while running
+STOPPED = (UNREADABLE, TIME_LIMIT, DID_NOT_RUN, NO_FUNCTION, SYNTAX_ERROR, CELL_ERROR)
+
 RUNNER_STOPPED = (
     "The grader stopped while running your notebook's cells, before it reached this exercise "
     "(a cell ended the Python process, used up the memory limit or crashed it)."
@@ -74,7 +84,7 @@ def finish(prepared: Prepared, run: sandbox.Run, limits: sandbox.Limits) -> dict
     submission, cases = prepared.submission, prepared.cases
     try:
         cell_errors = run.cell_errors()
-        results = [
+        judged = [
             _judge(ex, cases[ex.name], run, cell_errors, _failed_cell(ex.name, submission.cells, cell_errors))
             for ex in prepared.exercises
         ]
@@ -92,7 +102,9 @@ def finish(prepared: Prepared, run: sandbox.Run, limits: sandbox.Limits) -> dict
             f"For your instructor: the grading process exited with status {run.returncode}; "
             f"the end of its output:\n{run.tail()}"
         )
-    return _document(results, "\n".join(messages), prepared.start)
+    results = [result for result, _ in judged]
+    stopped = {result.name: why for result, why in judged}
+    return _document(results, "\n".join(messages), prepared.start, stopped)
 
 
 def grade_notebook(
@@ -122,29 +134,46 @@ def _describe_error(cell: notebook.Cell, error: dict) -> str:
     return f"{error['type']}: {error['message']} ({where} of notebook cell {cell.index}{code})"
 
 
-def _failed_cell(name: str, cells: list[notebook.Cell], errors: list[dict] | None) -> str | None:
-    """Why the cell that defines exercise ``name`` did not run, or None if it ran (or none exists)."""
+def _failed_cell(name: str, cells: list[notebook.Cell], errors: list[dict] | None) -> tuple[str, str] | None:
+    """Why the cell that defines exercise ``name`` did not run (the message and its ``stopped``
+    kind), or None if it ran (or none exists)."""
     for error in errors or []:
         if 0 <= error["cell"] < len(cells) and name in cells[error["cell"]].defines:
             cell = cells[error["cell"]]
-            return f"The cell that defines {name} did not run: {_describe_error(cell, error)}."
+            kind = (
+                SYNTAX_ERROR
+                if error["type"] in ("SyntaxError", "IndentationError", "TabError")
+                else CELL_ERROR
+            )
+            return f"The cell that defines {name} did not run: {_describe_error(cell, error)}.", kind
     return None
 
 
-def _judge(exercise, cases, run: sandbox.Run, cell_errors, failed_cell: str | None) -> ExerciseResult:
+def _judge(
+    exercise, cases, run: sandbox.Run, cell_errors, failed_cell: tuple[str, str] | None
+) -> tuple[ExerciseResult, str | None]:
+    """The exercise's result, and why it stopped before its cases were judged (None if they were)."""
     try:
         found = run.result(exercise.name)
     except (OSError, ValueError, KeyError, TypeError) as exc:  # written by untrusted code
-        return judge_exercise(
-            exercise, cases, None, problem=f"Its results could not be read ({type(exc).__name__})."
-        )
+        problem = f"Its results could not be read ({type(exc).__name__})."
+        return judge_exercise(exercise, cases, None, problem=problem), UNREADABLE
     if found is None:
-        problem = DID_NOT_FINISH if cell_errors is not None else RUNNER_STOPPED
-        return judge_exercise(exercise, cases, None, problem=failed_cell or problem)
+        if failed_cell:
+            stopped = failed_cell
+        elif cell_errors is not None:
+            stopped = DID_NOT_FINISH, TIME_LIMIT if run.timed_out else DID_NOT_RUN
+        else:
+            stopped = RUNNER_STOPPED, TIME_LIMIT if run.timed_out else DID_NOT_RUN
+        return judge_exercise(exercise, cases, None, problem=stopped[0]), stopped[1]
     if found.get("missing"):
-        problem = failed_cell or f"No function named {exercise.name} was defined in the notebook."
-        return judge_exercise(exercise, cases, None, problem=problem)
-    return judge_exercise(exercise, cases, found["records"], output=found["output"])
+        problem, why = failed_cell or (
+            f"No function named {exercise.name} was defined in the notebook.",
+            NO_FUNCTION,
+        )
+        return judge_exercise(exercise, cases, None, problem=problem), why
+    result = judge_exercise(exercise, cases, found["records"], output=found["output"])
+    return result, UNREADABLE if result.problem else None  # malformed records
 
 
 def not_gradable(
@@ -155,10 +184,30 @@ def not_gradable(
     chapter_id = chapter_id or notebook.chapter_from_path(path)
     chapter_exercises = exercises.chapter(chapter_id) if chapter_id else []
     results = [judge_exercise(ex, [], None, problem=message) for ex in chapter_exercises]
-    return _document(results, message, start)
+    return _document(results, message, start, {r.name: UNREADABLE for r in results})
 
 
-def _document(results: list[ExerciseResult], message: str, start: float) -> dict:
+def verdict(result: ExerciseResult, stopped: str | None = None) -> dict:
+    """The structured verdict on one exercise, as a graded test's ``extra_data``: the exercise, the id
+    of every failing case, the mistake named for its first failing case (None if that case matches no
+    known mistake or nothing failed), whether it got full marks, and why it stopped before its cases
+    were judged (one of :data:`STOPPED`, or None). The class report reads these, never the feedback."""
+    mistake = result.failure.mistake if result.failure is not None else None
+    if result.problem and stopped is None:
+        stopped = UNREADABLE
+    return {
+        "exercise": result.name,
+        "failed_cases": result.failed,
+        "mistake": mistake.name if mistake is not None else None,
+        "full_marks": bool(result.total) and result.passed == result.total and not result.problem,
+        "stopped": stopped if result.problem else None,
+    }
+
+
+def _document(
+    results: list[ExerciseResult], message: str, start: float, stopped: dict[str, str | None] | None = None
+) -> dict:
+    stopped = stopped or {}
     tests = [
         {
             "name": f"{r.name} ({r.passed}/{r.total} cases)",
@@ -166,7 +215,7 @@ def _document(results: list[ExerciseResult], message: str, start: float) -> dict
             "max_score": r.max_points,
             "output": r.feedback(),
             "visibility": "visible",
-            "extra_data": {"exercise": r.name, "failed_cases": r.failed},
+            "extra_data": verdict(r, stopped.get(r.name)),
         }
         for r in results
     ]
