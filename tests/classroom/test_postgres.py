@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -73,3 +74,24 @@ def test_class_grades_land_in_postgres(postgres_url, tmp_path):
         assert len(scores) == 7 and len(list(csv.reader(f))) == 8  # a header and a row per student
     rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert "graded 0, unchanged 7" in rerun.stdout
+
+    # the class report reads the verdicts back from PostgreSQL
+    cmd = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "report",
+        str(tmp_path / "submitted"),
+        "--chapter",
+        "01_convolution",
+    ]
+    report = subprocess.run(
+        [*cmd, "--db", postgres_url], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert report.returncode == 0, report.stderr
+    with (tmp_path / "report" / "01_convolution.csv").open() as f:
+        rows = [r for r in csv.DictReader(f) if r["exercise"] == "correlate2d"]
+    found = {r["mistake"]: int(r["students"]) for r in rows}
+    assert kinds["student002"] == "flipped" and found["kernel flipped"] == 1
+    assert found["stopped: unreadable"] == 1  # student006's broken file
+    assert sum(found.values()) == 7
