@@ -147,12 +147,17 @@ def _heading(line: str) -> tuple[int, str] | None:
     return (level, title) if title and line[level : level + 1] == " " else None
 
 
+def page_address(chapter: str, course: Path = ROOT) -> str:
+    """The chapter's page on the published site (``html.baseurl`` of ``_config.yml``)."""
+    base = yaml.safe_load((course / "_config.yml").read_text())["html"]["baseurl"].rstrip("/")
+    return f"{base}/chapters/{chapter}/{chapter}.html"
+
+
 def sections(chapter: str, course: Path = ROOT) -> dict[str, tuple[str, str]]:
     """Exercise -> (title, address) of the section of the chapter page that teaches it: the last
     second-level heading before the exercise that is not an exercise's own heading."""
     nb = nbformat.read(course / "chapters" / chapter / f"{chapter}.ipynb", as_version=4)
-    base = yaml.safe_load((course / "_config.yml").read_text())["html"]["baseurl"].rstrip("/")
-    page = f"{base}/chapters/{chapter}/{chapter}.html"
+    page = page_address(chapter, course)
     out, current = {}, None
     for cell in nb.cells:
         if cell.cell_type == "markdown":
