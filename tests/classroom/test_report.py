@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -169,14 +170,19 @@ def test_grades_without_verdicts_are_unknown_and_said_so(known_class, tmp_path):
         for test in row.results["tests"]:  # as recorded before verdicts existed
             test["extra_data"] = {k: test["extra_data"][k] for k in ("exercise", "failed_cases")}
         book.record("s00", CHAPTER, "old", row.results)
+    with sqlite3.connect(copy / "gradebook.db") as db:  # s19's grade as nbgrader autograde records it
+        db.execute("DELETE FROM autograder_results WHERE student = 's19'")
     done = run("report", str(copy / "submitted"), "--chapter", CHAPTER)
     assert done.returncode == 0, done.stderr
-    assert "1 submissions have grades without verdicts" in done.stdout
+    assert "2 submissions have grades without verdicts" in done.stdout
     rows = read_csv(copy / "report" / f"{CHAPTER}.csv")
-    assert counts(rows, "correlate2d")["unknown"] == (1, 0.05)
+    assert counts(rows, "correlate2d")["unknown"] == (2, 0.1)
     assert counts(rows, "correlate2d")["kernel flipped"] == (5, 0.25)
+    assert counts(rows, "correlate2d")["none"] == (9, 0.45)
+    unknown = next(r for r in rows if r["exercise"] == "correlate2d" and r["mistake"] == "unknown")
+    assert unknown["points_lost"] == "2.8"  # s00's flipped kernel; s19 (honest) lost nothing in nbgrader
     page = (copy / "report" / f"{CHAPTER}.html").read_text()
-    assert "1 of the 20 submissions have grades recorded without verdicts" in page
+    assert "2 of the 20 submissions have grades recorded without verdicts" in page
 
 
 def test_stopped_submissions_need_a_human(tmp_path):
