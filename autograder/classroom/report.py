@@ -258,6 +258,10 @@ def _cases_text(cases: list[tuple[str, int]]) -> str:
     return ", ".join(f"<code>{html.escape(c)}</code> ({n})" for c, n in cases) or "none"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _students(names: list[str]) -> str:
     return ", ".join(html.escape(n) for n in names)
 
@@ -300,8 +304,9 @@ def report_html(
             title, link = section_of.get(r.exercise, ("", ""))
             where = f' (taught in <a href="{e(link)}">{e(title)}</a>)' if link else ""
             out.append(
-                f"<li><strong>{e(r.mistake)}</strong> in <code>{e(r.exercise)}</code>: {len(r.students)} "
-                f"students ({r.share:.0%}), {r.points_lost:g} points lost{where}.</li>"
+                f"<li><strong>{e(r.mistake)}</strong> in <code>{e(r.exercise)}</code>: "
+                f"{_count(len(r.students), 'student')} ({r.share:.0%}), "
+                f"{r.points_lost:g} points lost{where}.</li>"
             )
         out.append("</ol>")
     else:
@@ -310,12 +315,18 @@ def report_html(
     stopped = [(v, ex) for ex, vs in found.items() for v in vs if v.mistake.startswith(STOPPED)]
     out.append('<section aria-labelledby="human"><h2 id="human">Submissions that need a human</h2>')
     if stopped:
-        reasons = Counter(v.mistake.removeprefix(STOPPED) for v, _ in stopped)
         out.append("<ul>")
-        for reason, n in sorted(reasons.items()):
-            who = sorted({f"{v.student} ({ex})" for v, ex in stopped if v.mistake == STOPPED + reason})
-            listed = f": {_students(who)}" if names else ""
-            out.append(f"<li>{e(reason)}: {n} exercise results{listed}</li>")
+        for reason in sorted({v.mistake for v, _ in stopped}):
+            where: dict[str, list[str]] = {}  # student -> the exercises that stopped for this reason
+            for v, ex in stopped:
+                if v.mistake == reason:
+                    where.setdefault(v.student, []).append(ex)
+            listed = "; ".join(f"{e(s)} ({', '.join(map(e, exs))})" for s, exs in sorted(where.items()))
+            out.append(
+                f"<li>{e(reason.removeprefix(STOPPED))}: {_count(len(where), 'submission')}"
+                + (f": {listed}" if names else "")
+                + "</li>"
+            )
         out.append("</ul>")
     else:
         out.append("<p>None: every exercise of every submission was judged.</p>")
