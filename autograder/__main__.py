@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {grade,export,similarity,gradescope,release,book,pdf} ...``.
+"""Command line: ``python -m autograder {grade,export,report,import-canvas,import-moodle,...} ...``.
 
 Each command is a thin layer over a keyword-only ``main()``: options left out on the command line
 are not passed at all, so the defaults are the ones in that ``main()`` signature and the command line
@@ -93,6 +93,33 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--chapter", required=True, help="chapter id, e.g. 04_channels")
     m.add_argument("--output", help="the HTML report (default: <course>/similarity/<chapter>.html)")
     m.add_argument("--top", type=int, help="pairs shown in the report (default: 50)")
+
+    t = verbs.add_parser(
+        "report", help="what the class got wrong in a chapter, from the gradebook (HTML and CSV)"
+    )
+    t.add_argument("path", help="nbgrader's submitted/ folder")
+    t.add_argument("--chapter", required=True, help="chapter id, e.g. 01_convolution")
+    t.add_argument("--db", help="SQLAlchemy URL of the gradebook (default: sqlite:///<course>/gradebook.db)")
+    t.add_argument("--output", help="folder of the report (default: <course>/report)")
+    t.add_argument(
+        "--names", action="store_true", help="list the students of each mistake (default: counts only)"
+    )
+
+    for lms_name, archive in (
+        ("canvas", "Canvas's Download Submissions"),
+        ("moodle", "Moodle's Download all submissions"),
+    ):
+        i = verbs.add_parser(
+            f"import-{lms_name}",
+            help=f"lay {archive} archive out as submitted/<login>/<chapter>/<chapter>.ipynb",
+        )
+        i.add_argument("path", help="the .zip archive, or the folder it was unpacked into")
+        i.add_argument("--chapter", required=True, help="chapter id, e.g. 01_convolution")
+        i.add_argument("--roster", required=True, help="roster CSV with the LMS user ids (ID) and logins")
+        i.add_argument(
+            "--match", help="roster column holding the nbgrader student id (default: SIS Login ID)"
+        )
+        i.add_argument("--submitted", help="the submitted/ folder to fill (default: submitted)")
 
     s = verbs.add_parser("gradescope", help="build a Gradescope autograder bundle for one chapter")
     s.add_argument("chapter", help="chapter id, e.g. 01_convolution")
@@ -242,6 +269,43 @@ def _run(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         print(f"{len(pairs)} pairs of students share code; report in {path}")
+    elif args.verb == "report":
+        from autograder.classroom import report
+
+        try:
+            done = report.main(
+                args.path, chapter=args.chapter, names=args.names, **_given(args, "db", "output")
+            )
+        except report.ReportError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{done.submissions} submissions of {done.chapter}: report in {done.html} and {done.csv}")
+        if done.unknown:
+            print(
+                f"  {done.unknown} submissions have grades without verdicts (reported as unknown): "
+                "regrade them"
+            )
+    elif args.verb in ("import-canvas", "import-moodle"):
+        from autograder.classroom import intake, lms
+
+        try:
+            done = intake.main(
+                args.verb.removeprefix("import-"),
+                args.path,
+                chapter=args.chapter,
+                roster=args.roster,
+                **_given(args, "match", "submitted"),
+            )
+        except (intake.IntakeError, lms.RosterError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        late = f" ({len(done.late)} flagged late by Canvas)" if done.late else ""
+        print(f"imported {len(done.imported)} submissions of {done.chapter} into {done.submitted}{late}")
+        if done.replaced:
+            print(f"  kept the newest resubmission; older files not imported: {', '.join(done.replaced)}")
+        for file, why in done.unmatched:
+            print(f"  could not match {file}: {why}")
+        return 1 if done.unmatched else 0
     elif args.verb == "gradescope":
         from autograder.publishing import gradescope
 

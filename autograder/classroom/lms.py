@@ -49,8 +49,10 @@ def chapter_maximum(chapter_id: str) -> float:
     return sum(ex.points for ex in exercises.chapter(chapter_id))
 
 
-def read_roster(path: Path, match: str) -> tuple[list[dict], list[str]]:
-    """Roster rows (the Canvas export's ``Points Possible`` row skipped) and its header."""
+def read_roster(path: Path, match: str, canvas: bool = True) -> tuple[list[dict], list[str]]:
+    """Roster rows (the Canvas export's ``Points Possible`` row skipped) and its header; ``canvas``:
+    the roster must also have the columns a Canvas import needs (not so for intake, which reads a
+    Moodle roster too)."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
@@ -63,7 +65,7 @@ def read_roster(path: Path, match: str) -> tuple[list[dict], list[str]]:
             f"roster {path} has no column {match!r} holding the nbgrader student ids; its columns are "
             f"{', '.join(header)}"
         )
-    missing = [c for c in CANVAS_COLUMNS if c not in header]
+    missing = [c for c in CANVAS_COLUMNS if c not in header] if canvas else []
     if missing:
         raise RosterError(
             f"roster {path} lacks Canvas's column(s) {', '.join(missing)}: give Canvas's own gradebook "

@@ -26,6 +26,16 @@ DID_NOT_FINISH = (
     "Your function did not finish: it was stopped after the time limit, ran out of memory, "
     "or ended the Python process (sys.exit / os._exit)."
 )
+# Why an exercise stopped before any case was judged: the ``stopped`` field of a graded test's
+# ``extra_data`` (None when its cases ran), for the class report's "needs a human" list.
+UNREADABLE = "unreadable"  # the notebook (or what came back from the sandbox) could not be read
+TIME_LIMIT = "time limit"  # stopped after the wall-clock limit
+DID_NOT_RUN = "did not finish"  # ran out of memory, ended the process, or the runner stopped first
+NO_FUNCTION = "no function"
+SYNTAX_ERROR = "syntax error"  # the cell defining it does not parse
+CELL_ERROR = "cell error"  # the cell defining it raised while running
+STOPPED = (UNREADABLE, TIME_LIMIT, DID_NOT_RUN, NO_FUNCTION, SYNTAX_ERROR, CELL_ERROR)
+
 RUNNER_STOPPED = (
     "The grader stopped while running your notebook's cells, before it reached this exercise "
     "(a cell ended the Python process, used up the memory limit or crashed it)."
@@ -76,10 +86,10 @@ def finish(prepared: Prepared, run: sandbox.Run, limits: sandbox.Limits) -> dict
     submission, cases = prepared.submission, prepared.cases
     try:
         cell_errors = run.cell_errors()
-        results, attention = [], []
+        judged, attention = [], []
         for ex in prepared.exercises:
             failed_cell = _failed_cell(ex.name, submission.cells, cell_errors)
-            results.append(_judge(ex, cases[ex.name], run, cell_errors, failed_cell, attention, limits))
+            judged.append(_judge(ex, cases[ex.name], run, cell_errors, failed_cell, attention, limits))
     finally:
         shutil.rmtree(run.workdir, ignore_errors=True)
     for error in cell_errors or []:
@@ -98,7 +108,9 @@ def finish(prepared: Prepared, run: sandbox.Run, limits: sandbox.Limits) -> dict
             f"For your instructor: the grading process exited with status {run.returncode}; "
             f"the end of its output:\n{run.tail()}"
         )
-    doc = _document(results, "\n".join(messages), prepared.start)
+    results = [result for result, _ in judged]
+    stopped = {result.name: why for result, why in judged}
+    doc = _document(results, "\n".join(messages), prepared.start, stopped)
     doc["extra_data"] = {"attention": attention}
     return doc
 
@@ -130,12 +142,18 @@ def _describe_error(cell: notebook.Cell, error: dict) -> str:
     return f"{error['type']}: {error['message']} ({where} of notebook cell {cell.index}{code})"
 
 
-def _failed_cell(name: str, cells: list[notebook.Cell], errors: list[dict] | None) -> str | None:
-    """Why the cell that defines exercise ``name`` did not run, or None if it ran (or none exists)."""
+def _failed_cell(name: str, cells: list[notebook.Cell], errors: list[dict] | None) -> tuple[str, str] | None:
+    """Why the cell that defines exercise ``name`` did not run (the message and its ``stopped``
+    kind), or None if it ran (or none exists)."""
     for error in errors or []:
         if 0 <= error["cell"] < len(cells) and name in cells[error["cell"]].defines:
             cell = cells[error["cell"]]
-            return f"The cell that defines {name} did not run: {_describe_error(cell, error)}."
+            kind = (
+                SYNTAX_ERROR
+                if error["type"] in ("SyntaxError", "IndentationError", "TabError")
+                else CELL_ERROR
+            )
+            return f"The cell that defines {name} did not run: {_describe_error(cell, error)}.", kind
     return None
 
 
@@ -144,39 +162,46 @@ def _judge(
     cases,
     run: sandbox.Run,
     cell_errors,
-    failed_cell: str | None,
+    failed_cell: tuple[str, str] | None,
     attention: list[str],
     limits: sandbox.Limits | None = None,
-) -> ExerciseResult:
-    """Judge one exercise; what an instructor should look at goes into ``attention``. A fault of the
-    grading code (in the sandbox or here) raises :class:`GraderError`: it is never the student's."""
+) -> tuple[ExerciseResult, str | None]:
+    """Judge one exercise: its result, and why it stopped before its cases were judged (one of
+    :data:`STOPPED`, or None if they were). What an instructor should look at goes into ``attention``.
+    A fault of the grading code (in the sandbox or here) raises :class:`GraderError`: it is never the
+    student's."""
     try:
         found = run.result(exercise.name)
     except (OSError, ValueError, KeyError, TypeError) as exc:  # written by untrusted code
         attention.append(f"{exercise.name}: its results could not be read")
-        return judge_exercise(
-            exercise, cases, None, problem=f"Its results could not be read ({type(exc).__name__})."
-        )
+        problem = f"Its results could not be read ({type(exc).__name__})."
+        return judge_exercise(exercise, cases, None, problem=problem), UNREADABLE
     if found is None and not failed_cell:
         stopped = _stopped(exercise, cases, run, limits or sandbox.Limits(), attention)
         if stopped is not None:
             return stopped
     if found is None:
-        problem = DID_NOT_FINISH if cell_errors is not None else RUNNER_STOPPED
-        if not failed_cell:
+        if failed_cell:
+            problem, why = failed_cell
+        else:
+            problem = DID_NOT_FINISH if cell_errors is not None else RUNNER_STOPPED
+            why = TIME_LIMIT if run.timed_out else DID_NOT_RUN
             attention.append(
                 f"{exercise.name}: did not finish (time or memory limit, or it ended the process)"
             )
-        return judge_exercise(exercise, cases, None, problem=failed_cell or problem)
+        return judge_exercise(exercise, cases, None, problem=problem), why
     if found.get("grader_error"):
         raise GraderError(
             f"the grader's own code failed in the sandbox on {exercise.name}", found["grader_error"]
         )
     if found.get("missing"):
-        problem = failed_cell or f"No function named {exercise.name} was defined in the notebook."
+        problem, why = failed_cell or (
+            f"No function named {exercise.name} was defined in the notebook.",
+            NO_FUNCTION,
+        )
         if not failed_cell:
             attention.append(f"{exercise.name}: no function defined")
-        return judge_exercise(exercise, cases, None, problem=problem)
+        return judge_exercise(exercise, cases, None, problem=problem), why
     raised = [r["raised"][0] for r in found["records"] if isinstance(r, dict) and "raised" in r]
     if found["records"] and len(raised) == len(found["records"]) and set(raised) == {"NotImplementedError"}:
         attention.append(f"{exercise.name}: untouched stub")
@@ -188,11 +213,12 @@ def _judge(
                 message = record["raised"][1]
                 record["raised"] = ["MemoryError", f"ran out of the memory limit ({mb} MB) {message}".strip()]
     try:
-        return judge_exercise(exercise, cases, found["records"], output=found["output"])
+        result = judge_exercise(exercise, cases, found["records"], output=found["output"])
     except Exception as exc:  # noqa: BLE001 - the reference, the judge or a mistake model
         raise GraderError(
             f"grading code failed on {exercise.name}: {type(exc).__name__}: {exc}", traceback.format_exc()
         ) from exc
+    return result, UNREADABLE if result.problem else None  # malformed records
 
 
 def _stopped(exercise, cases, run: sandbox.Run, limits: sandbox.Limits, attention: list[str]):
@@ -208,7 +234,7 @@ def _stopped(exercise, cases, run: sandbox.Run, limits: sandbox.Limits, attentio
     at = len(records)
     if at == len(cases) and stop:  # every case ran; it was stopped while sending the results back
         attention.append(f"{exercise.name}: stopped after its last case, while sending back its results")
-        return judge_exercise(exercise, cases, records)
+        return judge_exercise(exercise, cases, records), None
     if run.timed_out:
         why = f"the time limit of the whole notebook ({limits.wall_seconds:g} s)"
     elif stop.get("stopped") == "time":
@@ -221,7 +247,7 @@ def _stopped(exercise, cases, run: sandbox.Run, limits: sandbox.Limits, attentio
     records = (
         records + [{"raised": ["TimeoutError", on_it], "mutated": False}] + [rest] * (len(cases) - at - 1)
     )
-    return judge_exercise(exercise, cases, records)
+    return judge_exercise(exercise, cases, records), TIME_LIMIT
 
 
 def not_gradable(
@@ -232,12 +258,32 @@ def not_gradable(
     chapter_id = chapter_id or notebook.chapter_from_path(path)
     chapter_exercises = exercises.chapter(chapter_id) if chapter_id else []
     results = [judge_exercise(ex, [], None, problem=message) for ex in chapter_exercises]
-    doc = _document(results, message, start)
+    doc = _document(results, message, start, {r.name: UNREADABLE for r in results})
     doc["extra_data"] = {"not_graded": message, "attention": [f"not graded: {message}"]}
     return doc
 
 
-def _document(results: list[ExerciseResult], message: str, start: float) -> dict:
+def verdict(result: ExerciseResult, stopped: str | None = None) -> dict:
+    """The structured verdict on one exercise, as a graded test's ``extra_data``: the exercise, the id
+    of every failing case, the mistake named for its first failing case (None if that case matches no
+    known mistake or nothing failed), whether it got full marks, and why it stopped before its cases
+    were judged (one of :data:`STOPPED`, or None). The class report reads these, never the feedback."""
+    mistake = result.failure.mistake if result.failure is not None else None
+    if result.problem and stopped is None:
+        stopped = UNREADABLE
+    return {
+        "exercise": result.name,
+        "failed_cases": result.failed,
+        "mistake": mistake.name if mistake is not None else None,
+        "full_marks": bool(result.total) and result.passed == result.total and not result.problem,
+        "stopped": stopped if result.problem else None,
+    }
+
+
+def _document(
+    results: list[ExerciseResult], message: str, start: float, stopped: dict[str, str | None] | None = None
+) -> dict:
+    stopped = stopped or {}
     tests = [
         {
             "name": f"{r.name} ({r.passed}/{r.total} cases)",
@@ -245,7 +291,7 @@ def _document(results: list[ExerciseResult], message: str, start: float) -> dict
             "max_score": r.max_points,
             "output": r.feedback(),
             "visibility": "visible",
-            "extra_data": {"exercise": r.name, "failed_cases": r.failed},
+            "extra_data": verdict(r, stopped.get(r.name)),
         }
         for r in results
     ]

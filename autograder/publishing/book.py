@@ -124,6 +124,8 @@ def stage(build: Path, chapter_ids: list[str], course: Path = ROOT, cache: Path 
         for data in sorted(student_nb.parent.iterdir()):  # the chapter's data files, for {download} links
             if data.is_file() and data != student_nb:
                 _write(page_dir / data.name, data.read_bytes())
+                # and at a fixed address beside the page, where a notebook opened alone fetches them
+                _write(src / "_extra" / "chapters" / chapter_id / data.name, data.read_bytes())
         page = student_view(executed, f"{chapter_id}-exercises.ipynb")
         _write(page_dir / f"{chapter_id}.ipynb", nbformat.writes(page).encode())
     return src

@@ -75,6 +75,27 @@ def test_class_grades_land_in_postgres(postgres_url, tmp_path):
     rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert "graded 0, unchanged 7" in rerun.stdout
 
+    # the class report reads the verdicts back from PostgreSQL
+    cmd = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "report",
+        str(tmp_path / "submitted"),
+        "--chapter",
+        "01_convolution",
+    ]
+    report = subprocess.run(
+        [*cmd, "--db", postgres_url], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert report.returncode == 0, report.stderr
+    with (tmp_path / "report" / "01_convolution.csv").open() as f:
+        rows = [r for r in csv.DictReader(f) if r["exercise"] == "correlate2d"]
+    found = {r["mistake"]: int(r["students"]) for r in rows}
+    assert kinds["student002"] == "flipped" and found["kernel flipped"] == 1
+    assert found["stopped: unreadable"] == 1  # student006's broken file
+    assert sum(found.values()) == 7
+
 
 def test_a_postgres_database_that_does_not_exist_is_one_line(postgres_url, tmp_path):
     """A misspelt database name: exit 2, one line naming it, and `export` creates nothing."""
