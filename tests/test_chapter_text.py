@@ -115,14 +115,16 @@ EXPECTED = {
         "pool_pooled_changed": 100 * np.mean(POOLED != POOLED_SHIFTED),
     },
     "08_backprop": {
+        # the digits: 1,797 images, a fifth held out for testing
+        "n_test": 1797 // 5,
+    },
+    "09_transposed": {
         # the sizes that a stride-2 convolution (kernel 3, padding 1) maps to 4: floor((n - 1) / 2) + 1 = 4
         "ambiguous_small": 7,
         "ambiguous_large": 8,
         "checker_low": min(STAMPS_3) ** 2,
         "checker_high": max(STAMPS_3) ** 2,
         "even_count": min(STAMPS_4) ** 2,
-        # the digits: 1,797 images, a fifth held out for testing
-        "n_test": 1797 // 5,
     },
     "07_pooling": {
         f"unchanged_k{k}_t{t}": UNCHANGED[k, t] for k, t in [(2, 1), (3, 1), (4, 1), (2, 2), (4, 4)]
@@ -480,6 +482,10 @@ def chapter_08_text() -> str:
     return " ".join(markdown("08_backprop").split())
 
 
+def chapter_09_text() -> str:
+    return " ".join(markdown("09_transposed").split())
+
+
 def test_chapter_08_backward_pass_statements_hold_for_stride_and_padding():
     """dx is convolve2d_full(dout, w) for stride 1 (no second flip); for stride s, the full convolution of
     dout spread out with s - 1 zeros, plus (H + 2p - k) mod s zero rows the floor dropped, then cropped;
@@ -517,7 +523,7 @@ def test_chapter_08_backward_pass_statements_hold_for_stride_and_padding():
     assert "$(H + 2p - k) \\bmod s$" in text
 
 
-def test_chapter_08_transposed_convolution_is_the_transposed_matrix():
+def test_chapter_09_transposed_convolution_is_the_transposed_matrix():
     """The matrix C of a 3 x 3 convolution of a 4 x 4 input, built here from the definition: C @ x is
     scipy's correlation, and C.T @ dout the transposed convolution."""
     rng = np.random.default_rng(3)
@@ -530,10 +536,10 @@ def test_chapter_08_transposed_convolution_is_the_transposed_matrix():
     stamped = solutions.conv_transpose2d(dout[None, None], kernel[None, None])[0, 0]
     np.testing.assert_allclose(C.T @ dout.ravel(), stamped.ravel())
     assert (C != 0).sum(axis=1).tolist() == [9] * 4, "each row holds the kernel's nine weights"
-    assert "section 14.10" in chapter_08_text() and "fractionally strided" in chapter_08_text()
+    assert "section 14.10" in chapter_09_text() and "fractionally strided" in chapter_09_text()
 
 
-def test_chapter_08_gradient_checkerboard_is_one_two_four():
+def test_chapter_09_gradient_checkerboard_is_one_two_four():
     """A stride-2, 3 x 3 convolution of a 7 x 7 image with dout of ones: each pixel's gradient counts the
     windows that read it, 1, 2 or 4, as the text says."""
     per_axis = [sum(0 <= u - 2 * i < 3 for i in range(3)) for u in range(7)]
@@ -541,10 +547,10 @@ def test_chapter_08_gradient_checkerboard_is_one_two_four():
     assert sorted(set(counts.ravel().tolist())) == [1, 2, 4]
     dx = solutions.conv2d_backward(np.ones((1, 1, 3, 3)), np.zeros((1, 1, 7, 7)), np.ones((1, 1, 3, 3)), 2)[0]
     np.testing.assert_array_equal(dx[0, 0], counts)
-    assert "receive 1, 2 or 4 times the gradient" in chapter_08_text()
+    assert "receive 1, 2 or 4 times the gradient" in chapter_09_text()
 
 
-def test_chapter_08_further_exercises_sizes():
+def test_chapter_09_further_exercises_sizes():
     """Exercise 5: 4 x 4 kernel, stride 2, padding 1 maps 2 to 4; a 3 x 3 kernel gives 3, and
     output_padding 1 fixes it. Exercise 6: nearest-neighbour resize, then a 3 x 3 convolution of ones
     with padding 1, has equal interior pixels, unlike the stride-2 transposed convolution."""
@@ -554,13 +560,13 @@ def test_chapter_08_further_exercises_sizes():
     resized = np.repeat(np.repeat(np.ones((6, 6)), 2, axis=0), 2, axis=1)
     smoothed = signal.correlate2d(np.pad(resized, 1), np.ones((3, 3)), "valid")
     assert smoothed.shape == (12, 12) and set(smoothed[1:-1, 1:-1].ravel().tolist()) == {9.0}
-    text = chapter_08_text()
+    text = chapter_09_text()
     assert "still with stride 2 and padding 1" in text and "np.repeat" in text
 
 
-def test_chapter_08_output_padding_rule_is_pytorchs():
+def test_chapter_09_output_padding_rule_is_pytorchs():
     """The text states max(stride, dilation); the values from the stride on map back to more than n."""
-    text = chapter_08_text()
+    text = chapter_09_text()
     assert "max(`stride`, `dilation`)" in text and "$\\max(s, d) - 1$" in text
     assert "padding before stride" in text
     for n, k, s, d in [(4, 3, 1, 2), (3, 3, 2, 3)]:
@@ -584,8 +590,8 @@ CHAPTER_08_FALSE_BEFORE = [
 
 
 def test_chapter_08_statements_corrected():
-    nb = nbformat.read(source_notebook("08_backprop"), as_version=4)
-    text = "\n".join(c.source for c in nb.cells)
+    notebooks = [nbformat.read(source_notebook(c), as_version=4) for c in ("08_backprop", "09_transposed")]
+    text = "\n".join(c.source for nb in notebooks for c in nb.cells)
     for false in CHAPTER_08_FALSE_BEFORE:
         assert not re.search(false, text), false
     glossary = (ROOT / "glossary.md").read_text()
@@ -631,3 +637,26 @@ def test_chapter_08_timings_back_the_speed_advice(executed):
     assert values["train_seconds"] < values["speed_window_pool"] < values["speed_four_loops"]
     assert values["speed_ratio"] == pytest.approx(values["speed_four_loops"] / values["train_seconds"])
     assert values["speed_window_pool"] > 2 * values["train_seconds"], "pooling's loops are worth removing"
+
+
+def test_the_landing_pages_map_follows_the_toc_and_the_registry():
+    """intro.md's map of the chapters has one row per chapter of ``_toc.yml``, in order, numbered, and
+    every exercise it names in code is one of that chapter's in the registry (and all of them are named,
+    but chapter 02's three parameter counts, which it sums up as such)."""
+    chapters = [Path(f).name for f in toc_files(ROOT) if f.startswith("chapters/")]
+    assert chapters == list(exercises.CHAPTERS)
+    rows = re.findall(
+        r"^\| \[(\d+)\. [^\]]+\]\(chapters/([\w]+)/\2\.ipynb\) \|(.*)$", (ROOT / "intro.md").read_text(), re.M
+    )
+    assert [chapter for _, chapter, _ in rows] == chapters
+    for number, (shown, chapter, rest) in enumerate(rows, 1):
+        assert int(shown) == number == int(chapter[:2]), chapter
+        named = set(re.findall(r"`(\w+)`", rest))
+        registry = {ex.name for ex in exercises.chapter(chapter)}
+        assert named <= registry, (chapter, named - registry)
+        summed = (
+            {name for name in registry if name.endswith("_parameters")}
+            if "parameter counts" in rest
+            else set()
+        )
+        assert registry - summed <= named, (chapter, registry - named)

@@ -13,6 +13,7 @@ import nbformat
 import pytest
 from helpers import chapters_in_toc, secret_lines
 
+from autograder.engine import exercises
 from autograder.publishing import execute
 
 pytestmark = pytest.mark.slow
@@ -35,7 +36,8 @@ class Assets(HTMLParser):
 def test_every_chapter_has_a_page_figures_and_a_download(site):
     course, html = site
     ids = chapters_in_toc(course)
-    assert len(ids) == 8
+    assert ids == list(exercises.CHAPTERS), "every chapter of the registry has a page, in order"
+    assert len(ids) == 9
     for chapter_id in ids:
         page = html / "chapters" / chapter_id / f"{chapter_id}.html"
         text = page.read_text()
