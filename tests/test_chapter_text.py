@@ -113,6 +113,11 @@ EXPECTED = {
         # Goodfellow et al.'s figure 9.8: every detector output changes, half of the pooled values do
         "pool_detector_changed": 100 * np.mean(DETECTOR != DETECTOR_SHIFTED),
         "pool_pooled_changed": 100 * np.mean(POOLED != POOLED_SHIFTED),
+        # the impulse simulation's four stacks (measured at build time, not shown): the recursion's values
+        "impulse_field_1": receptive_field([(3, 1, 1)] * 3),
+        "impulse_field_2": receptive_field([(3, 2, 1), (3, 2, 1), (3, 1, 1)]),
+        "impulse_field_3": receptive_field([(3, 1, 1), (3, 1, 2), (3, 1, 4)]),
+        "impulse_field_4": receptive_field([(7, 2, 1), (3, 2, 1), (3, 1, 1)]),
     },
     "08_backprop": {
         # the digits: 1,797 images, a fifth held out for testing
@@ -628,6 +633,21 @@ def test_chapter_08_build_time_numbers_are_phrased_as_such():
                 assert "when this page was built" in flat.lower(), (quoted, flat[:120])
     text = chapter_08_text()
     assert text.count("When this page was built") + text.count("when this page was built") >= 5
+
+
+def test_chapter_08_counts_the_calls_it_quotes(executed):
+    """Training calls each layer twice a step (two convolutions, two poolings), plus the final test's
+    forward pass: several hundred calls, as chapters 04 and 08 say, not "a few thousand"."""
+    values = glued(executed["08_backprop"])
+    steps = 8 * -(-(1797 - 1797 // 5) // 32)  # 8 epochs of batches of 32 over the training four fifths
+    assert values["steps"] == steps
+    assert 2 * steps <= values["calls_low"] <= values["calls_high"] <= 2 * steps + 2
+    assert 200 <= values["calls_high"] < 1000
+    assert "several hundred times" in " ".join(markdown("04_channels").split())
+    for chapter in ("04_channels", "08_backprop"):
+        assert "a few thousand calls" not in markdown(chapter)
+    text = chapter_08_text()
+    assert "(like chapter 4's model answer)" not in text and "which chapter 4's hint argues against" in text
 
 
 def test_chapter_08_timings_back_the_speed_advice(executed):

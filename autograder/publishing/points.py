@@ -22,7 +22,10 @@ class RegistryPoints(NbGraderPreprocessor):
 
 
 def generate_assignment_pipeline() -> list:
-    """nbgrader's generate_assignment preprocessors with :class:`RegistryPoints` first."""
+    """nbgrader's generate_assignment preprocessors, after dropping the build-only cells
+    (:mod:`.build_only`) and setting the points (:class:`RegistryPoints`)."""
     from nbgrader.converters import GenerateAssignment
 
-    return [RegistryPoints, *GenerateAssignment.class_traits()["preprocessors"].default()]
+    from autograder.publishing.build_only import DropBuildOnly
+
+    return [DropBuildOnly, RegistryPoints, *GenerateAssignment.class_traits()["preprocessors"].default()]
