@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -680,3 +681,222 @@ def test_the_landing_pages_map_follows_the_toc_and_the_registry():
             else set()
         )
         assert registry - summed <= named, (chapter, registry - named)
+
+
+# -- chapter 06: Wang et al.'s rule, by brute force --
+
+
+def wang_m2(dilations) -> int:
+    """Wang et al.'s M_2: M_n = r_n, M_i = max(M_{i+1} - 2 r_i, 2 r_i - M_{i+1}, r_i)."""
+    m = dilations[-1]
+    for r in reversed(dilations[1:-1]):
+        m = max(m - 2 * r, 2 * r - m, r)
+    return m
+
+
+def has_hole(taps: int, dilations) -> bool:
+    reached = reach_offsets(taps, dilations)
+    return len(reached) != max(reached) + 1
+
+
+def rule_misjudged(k: int) -> list[tuple[int, ...]]:
+    """Non-decreasing stacks of 3 or 4 layers that start at dilation 1, dilations below 20, for which
+    "M_2 <= k" and "no hole" disagree."""
+    stacks = [
+        (1, *rest) for n in (3, 4) for rest in itertools.combinations_with_replacement(range(1, 20), n - 1)
+    ]
+    return [d for d in stacks if (wang_m2(d) <= k) == has_hole(k, d)]
+
+
+def test_chapter_06_wangs_rule_holds_for_3x3_kernels_only():
+    """The brute force the text reports: no counterexample for k = 3; 61 for k = 2 (1, 1, 4: M_2 = 2 yet
+    holes), 125 for k = 4 (1, 1, 7: M_2 = 5 yet none), 179 for k = 5."""
+    assert rule_misjudged(3) == []
+    counts = {k: len(rule_misjudged(k)) for k in (2, 4, 5)}
+    assert counts == {2: 61, 4: 125, 5: 179}
+    assert wang_m2((1, 1, 4)) == 2 and has_hole(2, (1, 1, 4))
+    assert wang_m2((1, 1, 7)) == 5 and not has_hole(4, (1, 1, 7))
+    assert wang_m2((1, 5, 9)) == 5 and has_hole(3, (1, 5, 9))
+    text = " ".join(markdown("06_dilation").split())
+    assert "largest gap between neighbouring non-zero taps" in text
+    assert "largest distance between two non-zero taps" not in text
+    assert "for $3 \\times 3$ layers ($K = 3$)" in text
+    assert "with $2 \\times 2$ kernels, 1, 1, 4 has $M_2 = 2$ and holes" in text
+    assert "with $4 \\times 4$ kernels, 1, 1, 7 has $M_2 = 5$ and none" in text
+
+
+def test_chapter_06_the_simpler_rule_leaves_no_hole():
+    """Start at 1, each dilation at most k times the one before: no hole, for k = 2 to 5 (3 or 4 layers)."""
+    for k in (2, 3, 4, 5):
+        for rest in itertools.product(range(1, 30), repeat=2):
+            dilations = (1, *rest)
+            if all(b <= k * a for a, b in itertools.pairwise(dilations)):
+                assert not has_hole(k, dilations), (k, dilations)
+
+
+def test_chapter_06_stride_and_dilation_statements():
+    """A valid dilated convolution loses d(k - 1) per axis (64 -> 50 for the stack); a stride-2, 3-tap
+    convolution of 17 pixels still reads every pixel; stride skips pixels only when s > k."""
+    assert valid_size(64, DILATED) == 64 - sum(d * 2 for _, _, d in DILATED) == 50
+
+    def unread(n, k, s):
+        return set(range(n)) - {start + m for start in range(0, n - k + 1, s) for m in range(k)}
+
+    assert unread(17, 3, 2) == set(), "the figure's stride-2 kernel reads all 17 pixels"
+    assert unread(17, 3, 4) == {3, 7, 11, 15, 16}
+    for n, k in itertools.product(range(6, 30), range(1, 6)):
+        for s in range(1, k + 1):  # only the last pixels the floor drops, never one between windows
+            assert unread(n, k, s) <= set(range(n - (n - k) % s, n)), (n, k, s)
+        for s in range(k + 1, 8):
+            if n >= k + s:  # two windows: the gap between them is never read
+                assert set(range(k, s)) <= unread(n, k, s), (n, k, s)
+    text = " ".join(markdown("06_dilation").split())
+    assert "only stride shrinks the output" not in text and "jumping over parts of the input" not in text
+    assert "Stride jumps *over* input pixels only when it is larger than the kernel" in text
+    assert "a dilated layer loses $d(k - 1)$ positions per axis" in text
+    assert "introduced dilated convolutions" not in text and "{cite}`chen2015semantic`" in text
+    assert "@inproceedings{chen2015semantic," in (ROOT / "references.bib").read_text()
+
+
+def scipy_valid_shape(image_shape, kernel_shape):
+    """SciPy's valid correlation's output shape, or None if SciPy raises."""
+    try:
+        return signal.correlate2d(np.ones(image_shape), np.ones(kernel_shape), "valid").shape
+    except ValueError:
+        return None
+
+
+def test_chapter_01_says_when_scipy_swaps_its_arguments():
+    """SciPy swaps the arguments exactly when the kernel is at least as large along both axes (and larger
+    along one), and raises when it is larger along one axis and smaller along the other (4 x 2 image,
+    3 x 3 kernel); the exercise raises in both cases, as the text says."""
+    for image_shape, kernel_shape in itertools.product(itertools.product(range(1, 6), repeat=2), repeat=2):
+        larger = [k > i for i, k in zip(image_shape, kernel_shape, strict=True)]
+        at_least = [k >= i for i, k in zip(image_shape, kernel_shape, strict=True)]
+        got = scipy_valid_shape(image_shape, kernel_shape)
+        if not any(larger):
+            assert got == tuple(i - k + 1 for i, k in zip(image_shape, kernel_shape, strict=True))
+        elif all(at_least):
+            assert got == tuple(k - i + 1 for i, k in zip(image_shape, kernel_shape, strict=True)), "swapped"
+        else:
+            assert got is None, (image_shape, kernel_shape)
+    assert scipy_valid_shape((4, 2), (3, 3)) is None
+    with pytest.raises(ValueError):
+        solutions.correlate2d(np.ones((2, 2)), np.ones((3, 3)))
+    text = " ".join(markdown("01_convolution").split())
+    assert "silently swaps the arguments in that case" not in text
+    assert (
+        "SciPy silently swaps the arguments when the kernel is at least as large as the image along both "
+        "axes, and raises when it is larger along one axis only; we raise in both cases" in text
+    )
+
+
+def test_chapter_03_same_padding_is_uneven_exactly_when_d_k_minus_1_is_odd():
+    """PyTorch's padding="same" (the oracle) pads so that the size is kept; the split it makes is uneven
+    exactly when d(k - 1) is odd: k = 2, d = 2 splits 1 and 1."""
+    import torch
+    import torch.nn.functional as F
+
+    for k, d in itertools.product(range(1, 6), range(1, 4)):
+        image = torch.zeros(1, 1, 1, 12, dtype=torch.float64)
+        image[..., 0] = 1.0  # where the first pixel lands shows the padding before it
+        weight = torch.zeros(1, 1, 1, k, dtype=torch.float64)
+        weight[..., 0] = 1.0  # output j reads padded pixel j: the first pixel lands at j = padding before
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "even kernel lengths and odd dilation"
+            out = F.conv2d(image, weight, padding="same", dilation=(1, d))[0, 0, 0]
+        total = d * (k - 1)
+        before = int(np.flatnonzero(out.numpy())[0])
+        assert (before, total - before) == solutions.same_padding(k, d), (k, d)
+        assert (before != total - before) == (total % 2 == 1), (k, d)
+    assert solutions.same_padding(2, 2) == (1, 1)
+    text = " ".join(markdown("03_padding").split())
+    assert "For an even kernel one side gets one more" not in text
+    assert "$k = 2$, $d = 2$ splits 1 and 1" in text
+
+
+def test_chapter_05_low_rank_only_without_the_nonlinearity():
+    """A 1 x 1 layer to 4 channels then a 3 x 3 layer, composed linearly, is one 3 x 3 layer whose
+    (F, C) matrix at every tap has rank <= 4; with a ReLU in between the map is not linear at all."""
+    rng = np.random.default_rng(5)
+    squeeze, conv = rng.normal(size=(4, 16, 1, 1)), rng.normal(size=(16, 4, 3, 3))
+    composed = np.einsum("fmkl,mc->fckl", conv, squeeze[:, :, 0, 0])  # (16, 16, 3, 3)
+    x = rng.normal(size=(2, 16, 6, 6))
+    two = solutions.conv2d(solutions.conv2d(x, squeeze), conv)
+    np.testing.assert_allclose(two, solutions.conv2d(x, composed), atol=1e-9)
+    assert max(np.linalg.matrix_rank(composed[:, :, m, n]) for m in range(3) for n in range(3)) <= 4
+    relu = solutions.conv2d(np.maximum(solutions.conv2d(x, squeeze), 0), conv)
+    scaled = solutions.conv2d(np.maximum(solutions.conv2d(-x, squeeze), 0), conv)
+    assert not np.allclose(scaled, -relu), "with a ReLU between them the two layers are not linear"
+    text = " ".join(markdown("05_one_by_one").split())
+    assert "Squeezing 256 channels to 64 is a low-rank constraint" not in text
+    assert "highly redundant" not in text
+    assert "Without the batch normalisation and ReLU between them" in text and "{cite}`he2016deep`" in text
+
+
+def glossary_entry(term: str) -> str:
+    text = (ROOT / "glossary.md").read_text()
+    found = re.search(rf"^{re.escape(term)}\n((?:  .*\n)+)", text, re.M)
+    assert found, f"the glossary has no entry {term!r}"
+    return " ".join(found[1].split())
+
+
+def test_glossary_output_padding_tap_and_feature_map():
+    """Output padding is below max(stride, dilation), as PyTorch's rule; with padding its rows hold stamps
+    (not zeros). "Feature map" points to a chapter that uses the term; "tap" is defined."""
+    out = solutions.conv_transpose2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), None, 2, 1, 1)[0, 0]
+    assert out.shape == (4, 4) and out[-1].min() > 0, "the added row holds stamps"
+    assert solutions.transposed_output_size(4, 3, 0, 1, 1, 2) == 3 + 4 + 1 + 1  # op 1: not < 1, < 2
+    entry = glossary_entry("Output padding")
+    assert "fewer than the stride or the dilation, whichever is larger" in entry
+    assert "not necessarily zeros" in entry and "(fewer than the stride)" not in entry
+    feature_map = glossary_entry("Feature map")
+    for chapter in re.findall(r"\]\(chapters/(\w+)/\1\.ipynb\)", feature_map):
+        assert "feature map" in markdown(chapter).lower(), f"{chapter} never uses the term"
+    tap = glossary_entry("Tap")
+    assert "$k$ taps has $k$ weights" in tap
+    assert re.search(r"\btaps?\b", markdown("02_motivations")), "the term is used from chapter 02 on"
+
+
+def test_chapter_08_reports_the_ink_a_shift_crops(executed):
+    """A shift inside the 8 x 8 frame crops the digit: the share of ink lost by one- and two-pixel shifts
+    (rightwards: the last columns), recomputed from digits.npz on the test fifth, is what the text quotes
+    beside the shifted accuracies."""
+    data = np.load(ROOT / "chapters" / "08_backprop" / "digits.npz", allow_pickle=False)
+    images = data["images"].astype(float)
+    test = np.random.default_rng(0).permutation(len(images))[: len(images) // 5]
+    ink = images[test].sum(axis=(1, 2))
+    lost = {t: images[test][:, :, -t:].sum(axis=(1, 2)) / ink for t in (1, 2)}
+    values = glued(executed["08_backprop"])
+    assert values["crop_share1"] == pytest.approx(100 * lost[1].mean())
+    assert values["crop_share2"] == pytest.approx(100 * lost[2].mean())
+    assert values["crop_over_tenth"] == pytest.approx(100 * np.mean(lost[2] > 0.1))
+    assert 3 < values["crop_share2"] < 10 and values["crop_over_tenth"] > 10, "the drop mixes lost content in"
+    text = chapter_08_text()
+    assert (
+        text.index("{glue:text}`acc_shift2") < text.index("{glue:text}`crop_share2") < text.index("centred")
+    )
+
+
+def bmatrix(tex: str) -> np.ndarray:
+    return np.array([[float(v) for v in row.split("&")] for row in tex.split("\\\\")])
+
+
+def test_chapter_07_worked_example_of_both_pooling_gradients():
+    """The text's dx for max and average pooling (2 x 2 windows, stride 2) are PyTorch autograd's."""
+    import torch
+    import torch.nn.functional as F
+
+    text = " ".join(markdown("07_pooling").split())
+    found = dict(
+        re.findall(
+            r"(x|\\text\{dout\}|dx_\{\\max\}|dx_\{\\text\{avg\}\}) = \\begin\{bmatrix\}(.*?)\\end", text
+        )
+    )
+    x, dout = bmatrix(found["x"]), bmatrix(found["\\text{dout}"])
+    for pool, name in ((F.max_pool2d, "dx_{\\max}"), (F.avg_pool2d, "dx_{\\text{avg}}")):
+        xt = torch.tensor(x[None, None], requires_grad=True)
+        pool(xt, 2).backward(torch.tensor(dout[None, None]))
+        np.testing.assert_array_equal(bmatrix(found[name]), xt.grad[0, 0].numpy(), err_msg=name)
+    assert bmatrix(found["dx_{\\max}"]).sum() == bmatrix(found["dx_{\\text{avg}}"]).sum() == dout.sum() == 10
+    assert "Both sum to $1 + 2 + 3 + 4 = 10$" in text
