@@ -115,6 +115,12 @@ EXPECTED = {
         "pool_detector_changed": 100 * np.mean(DETECTOR != DETECTOR_SHIFTED),
         "pool_pooled_changed": 100 * np.mean(POOLED != POOLED_SHIFTED),
         # the impulse simulation's four stacks (measured at build time, not shown): the recursion's values
+        # three stacked 3x3 layers against one 7x7 (CS231n): same field, 27 C^2 against 49 C^2 weights
+        "small_stack_field": receptive_field([(3, 1, 1)] * 3),
+        "small_stack_weights": sum(3 * 3 for _ in range(3)),
+        "large_weights": receptive_field([(7, 1, 1)]) ** 2,
+        "small_stack_64": 3 * solutions.conv_parameters(64, 64, 3, bias=False),
+        "large_64": solutions.conv_parameters(64, 64, 7, bias=False),
         "impulse_field_1": receptive_field([(3, 1, 1)] * 3),
         "impulse_field_2": receptive_field([(3, 2, 1), (3, 2, 1), (3, 1, 1)]),
         "impulse_field_3": receptive_field([(3, 1, 1), (3, 1, 2), (3, 1, 4)]),
@@ -900,3 +906,77 @@ def test_chapter_07_worked_example_of_both_pooling_gradients():
         np.testing.assert_array_equal(bmatrix(found[name]), xt.grad[0, 0].numpy(), err_msg=name)
     assert bmatrix(found["dx_{\\max}"]).sum() == bmatrix(found["dx_{\\text{avg}}"]).sum() == dout.sum() == 10
     assert "Both sum to $1 + 2 + 3 + 4 = 10$" in text
+
+
+def test_chapter_02_defines_stride_dilation_and_pooling_and_works_the_recursion():
+    """Stride, dilation and strided pooling are defined where chapter 02 first uses them, and the worked
+    example's rows are the recursion's values (and the reference's)."""
+    text = " ".join(markdown("02_motivations").split())
+    first = text.index("Receptive fields of deep units")
+    for term in ("**stride**", "**dilation**"):
+        assert first < text.index(term) < text.index("Exercise 4"), term
+    assert "A strided **pooling** breaks equivariance" in text
+    rows = re.findall(
+        r"\| layer (\d) \| (\d) \| (\d) \| (\d) \| \$(\d+) \+ (\d) \\cdot (\d) \\cdot (\d) = (\d+)\$ \| "
+        r"\$(\d) \\cdot (\d) = (\d)\$ \|",
+        markdown("02_motivations"),
+    )
+    assert [int(r[0]) for r in rows] == [1, 2, 3]
+    field, jump, layers = 1, 1, []
+    for _, k, s, d, r_before, k1, d_, j_, r_after, j_before, s_, j_after in rows:
+        k, s, d = int(k), int(s), int(d)
+        assert (int(r_before), int(k1), int(d_), int(j_)) == (field, k - 1, d, jump)
+        field, jump = field + (k - 1) * d * jump, jump * s
+        assert (int(r_after), int(j_before), int(s_), int(j_after)) == (field, jump // s, s, jump)
+        layers.append((k, s, d))
+    assert field == receptive_field(layers) == solutions.receptive_field(layers) == 13
+    assert max(reach_offsets_strided(layers)) + 1 == 13
+    assert "a unit of layer 3 sees 13 pixels along each axis" in text
+
+
+def reach_offsets_strided(layers) -> set[int]:
+    """Input offsets that reach output unit 0 of a stack (k, s, d), first layer first: unit p of a layer
+    reads units p * s + m * d of the layer below."""
+    positions = {0}
+    for k, s, d in reversed(layers):
+        positions = {p * s + m * d for p in positions for m in range(k)}
+    return positions
+
+
+def test_chapter_08_learns_the_edge_detector_from_one_pair(executed):
+    """The kernel learned by gradient descent is the least-squares kernel for the pair, [1, -1] (solved
+    here directly), and the chapter says so before its first exercise."""
+    x = np.ones((6, 8))
+    x[:, 2:6] = 0
+    y = signal.correlate2d(x, np.array([[1.0, -1.0]]), "valid")
+    design = np.stack([x[:, :-1].ravel(), x[:, 1:].ravel()], axis=1)
+    best = np.linalg.lstsq(design, y.ravel(), rcond=None)[0]
+    np.testing.assert_allclose(best, [1, -1], atol=1e-12)
+    values = glued(executed["08_backprop"])
+    assert abs(values["learned_0"] - 1) < 1e-4 and abs(values["learned_1"] + 1) < 1e-4
+    text = chapter_08_text()
+    assert text.index("## Learning a kernel from examples") < text.index("## Exercise 1")
+    assert "{cite}`zhang2023dive`, section 7.2" in text
+
+
+def test_the_landing_page_has_one_notation_table_the_chapters_follow():
+    """intro.md's notation: NCHW, weights (F, C, kh, kw) and the transposed convolution's (C, F, kh, kw),
+    the size formula as chapter 03's output_size computes it; shapes are never written "H x W x C"."""
+    intro = (ROOT / "intro.md").read_text()
+    assert intro.count("## Notation") == 1
+    table = intro[intro.index("## Notation") :]
+    for symbol in (
+        "$N, C, H, W$",
+        "$F$",
+        "$s$, $p$, $d$",
+        "$i$, $j$",
+        "$m$, $l$",
+        "$u$, $v$",
+        "$\\text{dout}$",
+    ):
+        assert f"| {symbol}" in table, symbol
+    for n, k, p, s, d in itertools.product(range(5, 9), range(1, 4), range(3), range(1, 4), range(1, 3)):
+        if n + 2 * p >= d * (k - 1) + 1:
+            assert (n + 2 * p - d * (k - 1) - 1) // s + 1 == solutions.output_size(n, k, p, s, d)
+    for chapter in exercises.CHAPTERS:
+        assert not re.search(r"H x W x C|H \\times W \\times C", markdown(chapter)), chapter
