@@ -52,6 +52,7 @@ __all__ = [
     "avgpool2d",
     # 08_backprop
     "conv2d_backward",
+    # 09_transposed
     "conv_transpose2d",
     "transposed_output_size",
 ]

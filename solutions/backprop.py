@@ -65,7 +65,7 @@ def conv2d_backward(dout, x, weight, stride=1, padding=0):
 def transposed_output_size(input_size, kernel_size, padding=0, stride=1, output_padding=0, dilation=1):
     """Length of a transposed convolution's output along one axis: (n - 1)s - 2p + d(k - 1) + op + 1.
 
-    Taught in chapter 08_backprop. Inverts chapter 03's ``output_size``: for output_padding < stride, a
+    Taught in chapter 09_transposed. Inverts chapter 03's ``output_size``: for output_padding < stride, a
     convolution with the same kernel size, padding, stride and dilation maps this length back to
     ``input_size``. Because that formula rounds down, stride lengths map to the same size;
     ``output_padding`` (op above) picks one of them. As PyTorch's ``ConvTranspose2d``, output_padding may
@@ -92,7 +92,7 @@ def transposed_output_size(input_size, kernel_size, padding=0, stride=1, output_
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0):
     """Transposed convolution: the backward pass of ``conv2d`` with respect to its input, used as a layer.
 
-    Taught in chapter 08_backprop. x is (N, C_in, H, W), weight (C_in, F, kh, kw) (input channels first, as
+    Taught in chapter 09_transposed. x is (N, C_in, H, W), weight (C_in, F, kh, kw) (input channels first, as
     in PyTorch), bias None or (F,); ``stride``, ``padding`` and ``output_padding`` are ints or pairs. Each
     input pixel x[n, c, i, j] adds x[n, c, i, j] * weight[c, f] to the output window starting at
     (i*sh - ph, j*sw - pw); padding crops ph rows (pw columns) off each side. The output has

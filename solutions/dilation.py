@@ -8,19 +8,19 @@ from . import _checks
 
 
 def dilate_kernel(kernel, dilation):
-    """Insert d - 1 zeros between neighbouring taps of a kernel, along its last two axes.
+    """Insert d - 1 zeros between neighbouring taps of a 2-D kernel.
 
-    Taught in chapter 06_dilation. A (..., kh, kw) kernel becomes (..., d(kh - 1) + 1, d(kw - 1) + 1) with
-    the taps at every d-th row and column. ``dilation`` is an int or a pair (dh, dw).
-    Raises ValueError if the kernel has fewer than 2 dimensions or dilation < 1.
+    Taught in chapter 06_dilation. A (kh, kw) kernel becomes (d(kh - 1) + 1, d(kw - 1) + 1) with the taps
+    at every d-th row and column. ``dilation`` is an int or a pair (dh, dw).
+    Raises ValueError if the kernel is not 2-D (as the chapter's exercise states) or dilation < 1.
     """
     (kernel,) = _checks.float_arrays(kernel=kernel)
-    _checks.min_ndim("kernel", kernel, 2)
+    _checks.ndim("kernel", kernel, 2)
     _checks.non_empty("kernel", kernel)
     dh, dw = _checks.pair("dilation", dilation, 1)
-    *lead, kh, kw = kernel.shape
-    out = np.zeros((*lead, dh * (kh - 1) + 1, dw * (kw - 1) + 1), dtype=kernel.dtype)
-    out[..., ::dh, ::dw] = kernel
+    kh, kw = kernel.shape
+    out = np.zeros((dh * (kh - 1) + 1, dw * (kw - 1) + 1), dtype=kernel.dtype)
+    out[::dh, ::dw] = kernel
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -113,16 +114,29 @@ EXPECTED = {
         # Goodfellow et al.'s figure 9.8: every detector output changes, half of the pooled values do
         "pool_detector_changed": 100 * np.mean(DETECTOR != DETECTOR_SHIFTED),
         "pool_pooled_changed": 100 * np.mean(POOLED != POOLED_SHIFTED),
+        # the impulse simulation's four stacks (measured at build time, not shown): the recursion's values
+        # three stacked 3x3 layers against one 7x7 (CS231n): same field, 27 C^2 against 49 C^2 weights
+        "small_stack_field": receptive_field([(3, 1, 1)] * 3),
+        "small_stack_weights": sum(3 * 3 for _ in range(3)),
+        "large_weights": receptive_field([(7, 1, 1)]) ** 2,
+        "small_stack_64": 3 * solutions.conv_parameters(64, 64, 3, bias=False),
+        "large_64": solutions.conv_parameters(64, 64, 7, bias=False),
+        "impulse_field_1": receptive_field([(3, 1, 1)] * 3),
+        "impulse_field_2": receptive_field([(3, 2, 1), (3, 2, 1), (3, 1, 1)]),
+        "impulse_field_3": receptive_field([(3, 1, 1), (3, 1, 2), (3, 1, 4)]),
+        "impulse_field_4": receptive_field([(7, 2, 1), (3, 2, 1), (3, 1, 1)]),
     },
     "08_backprop": {
+        # the digits: 1,797 images, a fifth held out for testing
+        "n_test": 1797 // 5,
+    },
+    "09_transposed": {
         # the sizes that a stride-2 convolution (kernel 3, padding 1) maps to 4: floor((n - 1) / 2) + 1 = 4
         "ambiguous_small": 7,
         "ambiguous_large": 8,
         "checker_low": min(STAMPS_3) ** 2,
         "checker_high": max(STAMPS_3) ** 2,
         "even_count": min(STAMPS_4) ** 2,
-        # the digits: 1,797 images, a fifth held out for testing
-        "n_test": 1797 // 5,
     },
     "07_pooling": {
         f"unchanged_k{k}_t{t}": UNCHANGED[k, t] for k, t in [(2, 1), (3, 1), (4, 1), (2, 2), (4, 4)]
@@ -480,6 +494,10 @@ def chapter_08_text() -> str:
     return " ".join(markdown("08_backprop").split())
 
 
+def chapter_09_text() -> str:
+    return " ".join(markdown("09_transposed").split())
+
+
 def test_chapter_08_backward_pass_statements_hold_for_stride_and_padding():
     """dx is convolve2d_full(dout, w) for stride 1 (no second flip); for stride s, the full convolution of
     dout spread out with s - 1 zeros, plus (H + 2p - k) mod s zero rows the floor dropped, then cropped;
@@ -517,7 +535,7 @@ def test_chapter_08_backward_pass_statements_hold_for_stride_and_padding():
     assert "$(H + 2p - k) \\bmod s$" in text
 
 
-def test_chapter_08_transposed_convolution_is_the_transposed_matrix():
+def test_chapter_09_transposed_convolution_is_the_transposed_matrix():
     """The matrix C of a 3 x 3 convolution of a 4 x 4 input, built here from the definition: C @ x is
     scipy's correlation, and C.T @ dout the transposed convolution."""
     rng = np.random.default_rng(3)
@@ -530,10 +548,10 @@ def test_chapter_08_transposed_convolution_is_the_transposed_matrix():
     stamped = solutions.conv_transpose2d(dout[None, None], kernel[None, None])[0, 0]
     np.testing.assert_allclose(C.T @ dout.ravel(), stamped.ravel())
     assert (C != 0).sum(axis=1).tolist() == [9] * 4, "each row holds the kernel's nine weights"
-    assert "section 14.10" in chapter_08_text() and "fractionally strided" in chapter_08_text()
+    assert "section 14.10" in chapter_09_text() and "fractionally strided" in chapter_09_text()
 
 
-def test_chapter_08_gradient_checkerboard_is_one_two_four():
+def test_chapter_09_gradient_checkerboard_is_one_two_four():
     """A stride-2, 3 x 3 convolution of a 7 x 7 image with dout of ones: each pixel's gradient counts the
     windows that read it, 1, 2 or 4, as the text says."""
     per_axis = [sum(0 <= u - 2 * i < 3 for i in range(3)) for u in range(7)]
@@ -541,10 +559,10 @@ def test_chapter_08_gradient_checkerboard_is_one_two_four():
     assert sorted(set(counts.ravel().tolist())) == [1, 2, 4]
     dx = solutions.conv2d_backward(np.ones((1, 1, 3, 3)), np.zeros((1, 1, 7, 7)), np.ones((1, 1, 3, 3)), 2)[0]
     np.testing.assert_array_equal(dx[0, 0], counts)
-    assert "receive 1, 2 or 4 times the gradient" in chapter_08_text()
+    assert "receive 1, 2 or 4 times the gradient" in chapter_09_text()
 
 
-def test_chapter_08_further_exercises_sizes():
+def test_chapter_09_further_exercises_sizes():
     """Exercise 5: 4 x 4 kernel, stride 2, padding 1 maps 2 to 4; a 3 x 3 kernel gives 3, and
     output_padding 1 fixes it. Exercise 6: nearest-neighbour resize, then a 3 x 3 convolution of ones
     with padding 1, has equal interior pixels, unlike the stride-2 transposed convolution."""
@@ -554,13 +572,13 @@ def test_chapter_08_further_exercises_sizes():
     resized = np.repeat(np.repeat(np.ones((6, 6)), 2, axis=0), 2, axis=1)
     smoothed = signal.correlate2d(np.pad(resized, 1), np.ones((3, 3)), "valid")
     assert smoothed.shape == (12, 12) and set(smoothed[1:-1, 1:-1].ravel().tolist()) == {9.0}
-    text = chapter_08_text()
+    text = chapter_09_text()
     assert "still with stride 2 and padding 1" in text and "np.repeat" in text
 
 
-def test_chapter_08_output_padding_rule_is_pytorchs():
+def test_chapter_09_output_padding_rule_is_pytorchs():
     """The text states max(stride, dilation); the values from the stride on map back to more than n."""
-    text = chapter_08_text()
+    text = chapter_09_text()
     assert "max(`stride`, `dilation`)" in text and "$\\max(s, d) - 1$" in text
     assert "padding before stride" in text
     for n, k, s, d in [(4, 3, 1, 2), (3, 3, 2, 3)]:
@@ -584,8 +602,8 @@ CHAPTER_08_FALSE_BEFORE = [
 
 
 def test_chapter_08_statements_corrected():
-    nb = nbformat.read(source_notebook("08_backprop"), as_version=4)
-    text = "\n".join(c.source for c in nb.cells)
+    notebooks = [nbformat.read(source_notebook(c), as_version=4) for c in ("08_backprop", "09_transposed")]
+    text = "\n".join(c.source for nb in notebooks for c in nb.cells)
     for false in CHAPTER_08_FALSE_BEFORE:
         assert not re.search(false, text), false
     glossary = (ROOT / "glossary.md").read_text()
@@ -624,6 +642,21 @@ def test_chapter_08_build_time_numbers_are_phrased_as_such():
     assert text.count("When this page was built") + text.count("when this page was built") >= 5
 
 
+def test_chapter_08_counts_the_calls_it_quotes(executed):
+    """Training calls each layer twice a step (two convolutions, two poolings), plus the final test's
+    forward pass: several hundred calls, as chapters 04 and 08 say, not "a few thousand"."""
+    values = glued(executed["08_backprop"])
+    steps = 8 * -(-(1797 - 1797 // 5) // 32)  # 8 epochs of batches of 32 over the training four fifths
+    assert values["steps"] == steps
+    assert 2 * steps <= values["calls_low"] <= values["calls_high"] <= 2 * steps + 2
+    assert 200 <= values["calls_high"] < 1000
+    assert "several hundred times" in " ".join(markdown("04_channels").split())
+    for chapter in ("04_channels", "08_backprop"):
+        assert "a few thousand calls" not in markdown(chapter)
+    text = chapter_08_text()
+    assert "(like chapter 4's model answer)" not in text and "which chapter 4's hint argues against" in text
+
+
 def test_chapter_08_timings_back_the_speed_advice(executed):
     """Looping per pooling window is slower than per position, four-loop conv2d slower still, and the
     ratio quoted is the one of the two training times."""
@@ -631,3 +664,320 @@ def test_chapter_08_timings_back_the_speed_advice(executed):
     assert values["train_seconds"] < values["speed_window_pool"] < values["speed_four_loops"]
     assert values["speed_ratio"] == pytest.approx(values["speed_four_loops"] / values["train_seconds"])
     assert values["speed_window_pool"] > 2 * values["train_seconds"], "pooling's loops are worth removing"
+
+
+def test_the_landing_pages_map_follows_the_toc_and_the_registry():
+    """intro.md's map of the chapters has one row per chapter of ``_toc.yml``, in order, numbered, and
+    every exercise it names in code is one of that chapter's in the registry (and all of them are named,
+    but chapter 02's three parameter counts, which it sums up as such)."""
+    chapters = [Path(f).name for f in toc_files(ROOT) if f.startswith("chapters/")]
+    assert chapters == list(exercises.CHAPTERS)
+    rows = re.findall(
+        r"^\| \[(\d+)\. [^\]]+\]\(chapters/([\w]+)/\2\.ipynb\) \|(.*)$", (ROOT / "intro.md").read_text(), re.M
+    )
+    assert [chapter for _, chapter, _ in rows] == chapters
+    for number, (shown, chapter, rest) in enumerate(rows, 1):
+        assert int(shown) == number == int(chapter[:2]), chapter
+        named = set(re.findall(r"`(\w+)`", rest))
+        registry = {ex.name for ex in exercises.chapter(chapter)}
+        assert named <= registry, (chapter, named - registry)
+        summed = (
+            {name for name in registry if name.endswith("_parameters")}
+            if "parameter counts" in rest
+            else set()
+        )
+        assert registry - summed <= named, (chapter, registry - named)
+
+
+# -- chapter 06: Wang et al.'s rule, by brute force --
+
+
+def wang_m2(dilations) -> int:
+    """Wang et al.'s M_2: M_n = r_n, M_i = max(M_{i+1} - 2 r_i, 2 r_i - M_{i+1}, r_i)."""
+    m = dilations[-1]
+    for r in reversed(dilations[1:-1]):
+        m = max(m - 2 * r, 2 * r - m, r)
+    return m
+
+
+def has_hole(taps: int, dilations) -> bool:
+    reached = reach_offsets(taps, dilations)
+    return len(reached) != max(reached) + 1
+
+
+def rule_misjudged(k: int) -> list[tuple[int, ...]]:
+    """Non-decreasing stacks of 3 or 4 layers that start at dilation 1, dilations below 20, for which
+    "M_2 <= k" and "no hole" disagree."""
+    stacks = [
+        (1, *rest) for n in (3, 4) for rest in itertools.combinations_with_replacement(range(1, 20), n - 1)
+    ]
+    return [d for d in stacks if (wang_m2(d) <= k) == has_hole(k, d)]
+
+
+def test_chapter_06_wangs_rule_holds_for_3x3_kernels_only():
+    """The brute force the text reports: no counterexample for k = 3; 61 for k = 2 (1, 1, 4: M_2 = 2 yet
+    holes), 125 for k = 4 (1, 1, 7: M_2 = 5 yet none), 179 for k = 5."""
+    assert rule_misjudged(3) == []
+    counts = {k: len(rule_misjudged(k)) for k in (2, 4, 5)}
+    assert counts == {2: 61, 4: 125, 5: 179}
+    assert wang_m2((1, 1, 4)) == 2 and has_hole(2, (1, 1, 4))
+    assert wang_m2((1, 1, 7)) == 5 and not has_hole(4, (1, 1, 7))
+    assert wang_m2((1, 5, 9)) == 5 and has_hole(3, (1, 5, 9))
+    text = " ".join(markdown("06_dilation").split())
+    assert "largest gap between neighbouring non-zero taps" in text
+    assert "largest distance between two non-zero taps" not in text
+    assert "for $3 \\times 3$ layers ($K = 3$)" in text
+    assert "with $2 \\times 2$ kernels, 1, 1, 4 has $M_2 = 2$ and holes" in text
+    assert "with $4 \\times 4$ kernels, 1, 1, 7 has $M_2 = 5$ and none" in text
+
+
+def test_chapter_06_the_simpler_rule_leaves_no_hole():
+    """Start at 1, each dilation at most k times the one before: no hole, for k = 2 to 5 (3 or 4 layers)."""
+    for k in (2, 3, 4, 5):
+        for rest in itertools.product(range(1, 30), repeat=2):
+            dilations = (1, *rest)
+            if all(b <= k * a for a, b in itertools.pairwise(dilations)):
+                assert not has_hole(k, dilations), (k, dilations)
+
+
+def test_chapter_06_stride_and_dilation_statements():
+    """A valid dilated convolution loses d(k - 1) per axis (64 -> 50 for the stack); a stride-2, 3-tap
+    convolution of 17 pixels still reads every pixel; stride skips pixels only when s > k."""
+    assert valid_size(64, DILATED) == 64 - sum(d * 2 for _, _, d in DILATED) == 50
+
+    def unread(n, k, s):
+        return set(range(n)) - {start + m for start in range(0, n - k + 1, s) for m in range(k)}
+
+    assert unread(17, 3, 2) == set(), "the figure's stride-2 kernel reads all 17 pixels"
+    assert unread(17, 3, 4) == {3, 7, 11, 15, 16}
+    for n, k in itertools.product(range(6, 30), range(1, 6)):
+        for s in range(1, k + 1):  # only the last pixels the floor drops, never one between windows
+            assert unread(n, k, s) <= set(range(n - (n - k) % s, n)), (n, k, s)
+        for s in range(k + 1, 8):
+            if n >= k + s:  # two windows: the gap between them is never read
+                assert set(range(k, s)) <= unread(n, k, s), (n, k, s)
+    text = " ".join(markdown("06_dilation").split())
+    assert "only stride shrinks the output" not in text and "jumping over parts of the input" not in text
+    assert "Stride jumps *over* input pixels only when it is larger than the kernel" in text
+    assert "a dilated layer loses $d(k - 1)$ positions per axis" in text
+    assert "introduced dilated convolutions" not in text and "{cite}`chen2015semantic`" in text
+    assert "@inproceedings{chen2015semantic," in (ROOT / "references.bib").read_text()
+
+
+def scipy_valid_shape(image_shape, kernel_shape):
+    """SciPy's valid correlation's output shape, or None if SciPy raises."""
+    try:
+        return signal.correlate2d(np.ones(image_shape), np.ones(kernel_shape), "valid").shape
+    except ValueError:
+        return None
+
+
+def test_chapter_01_says_when_scipy_swaps_its_arguments():
+    """SciPy swaps the arguments exactly when the kernel is at least as large along both axes (and larger
+    along one), and raises when it is larger along one axis and smaller along the other (4 x 2 image,
+    3 x 3 kernel); the exercise raises in both cases, as the text says."""
+    for image_shape, kernel_shape in itertools.product(itertools.product(range(1, 6), repeat=2), repeat=2):
+        larger = [k > i for i, k in zip(image_shape, kernel_shape, strict=True)]
+        at_least = [k >= i for i, k in zip(image_shape, kernel_shape, strict=True)]
+        got = scipy_valid_shape(image_shape, kernel_shape)
+        if not any(larger):
+            assert got == tuple(i - k + 1 for i, k in zip(image_shape, kernel_shape, strict=True))
+        elif all(at_least):
+            assert got == tuple(k - i + 1 for i, k in zip(image_shape, kernel_shape, strict=True)), "swapped"
+        else:
+            assert got is None, (image_shape, kernel_shape)
+    assert scipy_valid_shape((4, 2), (3, 3)) is None
+    with pytest.raises(ValueError):
+        solutions.correlate2d(np.ones((2, 2)), np.ones((3, 3)))
+    text = " ".join(markdown("01_convolution").split())
+    assert "silently swaps the arguments in that case" not in text
+    assert (
+        "SciPy silently swaps the arguments when the kernel is at least as large as the image along both "
+        "axes, and raises when it is larger along one axis only; we raise in both cases" in text
+    )
+
+
+def test_chapter_03_same_padding_is_uneven_exactly_when_d_k_minus_1_is_odd():
+    """PyTorch's padding="same" (the oracle) pads so that the size is kept; the split it makes is uneven
+    exactly when d(k - 1) is odd: k = 2, d = 2 splits 1 and 1."""
+    import torch
+    import torch.nn.functional as F
+
+    for k, d in itertools.product(range(1, 6), range(1, 4)):
+        image = torch.zeros(1, 1, 1, 12, dtype=torch.float64)
+        image[..., 0] = 1.0  # where the first pixel lands shows the padding before it
+        weight = torch.zeros(1, 1, 1, k, dtype=torch.float64)
+        weight[..., 0] = 1.0  # output j reads padded pixel j: the first pixel lands at j = padding before
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "even kernel lengths and odd dilation"
+            out = F.conv2d(image, weight, padding="same", dilation=(1, d))[0, 0, 0]
+        total = d * (k - 1)
+        before = int(np.flatnonzero(out.numpy())[0])
+        assert (before, total - before) == solutions.same_padding(k, d), (k, d)
+        assert (before != total - before) == (total % 2 == 1), (k, d)
+    assert solutions.same_padding(2, 2) == (1, 1)
+    text = " ".join(markdown("03_padding").split())
+    assert "For an even kernel one side gets one more" not in text
+    assert "$k = 2$, $d = 2$ splits 1 and 1" in text
+
+
+def test_chapter_05_low_rank_only_without_the_nonlinearity():
+    """A 1 x 1 layer to 4 channels then a 3 x 3 layer, composed linearly, is one 3 x 3 layer whose
+    (F, C) matrix at every tap has rank <= 4; with a ReLU in between the map is not linear at all."""
+    rng = np.random.default_rng(5)
+    squeeze, conv = rng.normal(size=(4, 16, 1, 1)), rng.normal(size=(16, 4, 3, 3))
+    composed = np.einsum("fmkl,mc->fckl", conv, squeeze[:, :, 0, 0])  # (16, 16, 3, 3)
+    x = rng.normal(size=(2, 16, 6, 6))
+    two = solutions.conv2d(solutions.conv2d(x, squeeze), conv)
+    np.testing.assert_allclose(two, solutions.conv2d(x, composed), atol=1e-9)
+    assert max(np.linalg.matrix_rank(composed[:, :, m, n]) for m in range(3) for n in range(3)) <= 4
+    relu = solutions.conv2d(np.maximum(solutions.conv2d(x, squeeze), 0), conv)
+    scaled = solutions.conv2d(np.maximum(solutions.conv2d(-x, squeeze), 0), conv)
+    assert not np.allclose(scaled, -relu), "with a ReLU between them the two layers are not linear"
+    text = " ".join(markdown("05_one_by_one").split())
+    assert "Squeezing 256 channels to 64 is a low-rank constraint" not in text
+    assert "highly redundant" not in text
+    assert "Without the batch normalisation and ReLU between them" in text and "{cite}`he2016deep`" in text
+
+
+def glossary_entry(term: str) -> str:
+    text = (ROOT / "glossary.md").read_text()
+    found = re.search(rf"^{re.escape(term)}\n((?:  .*\n)+)", text, re.M)
+    assert found, f"the glossary has no entry {term!r}"
+    return " ".join(found[1].split())
+
+
+def test_glossary_output_padding_tap_and_feature_map():
+    """Output padding is below max(stride, dilation), as PyTorch's rule; with padding its rows hold stamps
+    (not zeros). "Feature map" points to a chapter that uses the term; "tap" is defined."""
+    out = solutions.conv_transpose2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), None, 2, 1, 1)[0, 0]
+    assert out.shape == (4, 4) and out[-1].min() > 0, "the added row holds stamps"
+    assert solutions.transposed_output_size(4, 3, 0, 1, 1, 2) == 3 + 4 + 1 + 1  # op 1: not < 1, < 2
+    entry = glossary_entry("Output padding")
+    assert "fewer than the stride or the dilation, whichever is larger" in entry
+    assert "not necessarily zeros" in entry and "(fewer than the stride)" not in entry
+    feature_map = glossary_entry("Feature map")
+    for chapter in re.findall(r"\]\(chapters/(\w+)/\1\.ipynb\)", feature_map):
+        assert "feature map" in markdown(chapter).lower(), f"{chapter} never uses the term"
+    tap = glossary_entry("Tap")
+    assert "$k$ taps has $k$ weights" in tap
+    assert re.search(r"\btaps?\b", markdown("02_motivations")), "the term is used from chapter 02 on"
+
+
+def test_chapter_08_reports_the_ink_a_shift_crops(executed):
+    """A shift inside the 8 x 8 frame crops the digit: the share of ink lost by one- and two-pixel shifts
+    (rightwards: the last columns), recomputed from digits.npz on the test fifth, is what the text quotes
+    beside the shifted accuracies."""
+    data = np.load(ROOT / "chapters" / "08_backprop" / "digits.npz", allow_pickle=False)
+    images = data["images"].astype(float)
+    test = np.random.default_rng(0).permutation(len(images))[: len(images) // 5]
+    ink = images[test].sum(axis=(1, 2))
+    lost = {t: images[test][:, :, -t:].sum(axis=(1, 2)) / ink for t in (1, 2)}
+    values = glued(executed["08_backprop"])
+    assert values["crop_share1"] == pytest.approx(100 * lost[1].mean())
+    assert values["crop_share2"] == pytest.approx(100 * lost[2].mean())
+    assert values["crop_over_tenth"] == pytest.approx(100 * np.mean(lost[2] > 0.1))
+    assert 3 < values["crop_share2"] < 10 and values["crop_over_tenth"] > 10, "the drop mixes lost content in"
+    text = chapter_08_text()
+    where = [
+        text.index(s) for s in ("{glue:text}`acc_shift2", "{glue:text}`crop_share2", "were centred digits")
+    ]
+    assert where == sorted(where), "the cropped share stands beside the shifted accuracies"
+
+
+def bmatrix(tex: str) -> np.ndarray:
+    return np.array([[float(v) for v in row.split("&")] for row in tex.split("\\\\")])
+
+
+def test_chapter_07_worked_example_of_both_pooling_gradients():
+    """The text's dx for max and average pooling (2 x 2 windows, stride 2) are PyTorch autograd's."""
+    import torch
+    import torch.nn.functional as F
+
+    text = " ".join(markdown("07_pooling").split())
+    found = dict(
+        re.findall(
+            r"(x|\\text\{dout\}|dx_\{\\max\}|dx_\{\\text\{avg\}\}) = \\begin\{bmatrix\}(.*?)\\end", text
+        )
+    )
+    x, dout = bmatrix(found["x"]), bmatrix(found["\\text{dout}"])
+    for pool, name in ((F.max_pool2d, "dx_{\\max}"), (F.avg_pool2d, "dx_{\\text{avg}}")):
+        xt = torch.tensor(x[None, None], requires_grad=True)
+        pool(xt, 2).backward(torch.tensor(dout[None, None]))
+        np.testing.assert_array_equal(bmatrix(found[name]), xt.grad[0, 0].numpy(), err_msg=name)
+    assert bmatrix(found["dx_{\\max}"]).sum() == bmatrix(found["dx_{\\text{avg}}"]).sum() == dout.sum() == 10
+    assert "Both sum to $1 + 2 + 3 + 4 = 10$" in text
+
+
+def test_chapter_02_defines_stride_dilation_and_pooling_and_works_the_recursion():
+    """Stride, dilation and strided pooling are defined where chapter 02 first uses them, and the worked
+    example's rows are the recursion's values (and the reference's)."""
+    text = " ".join(markdown("02_motivations").split())
+    first = text.index("Receptive fields of deep units")
+    for term in ("**stride**", "**dilation**"):
+        assert first < text.index(term) < text.index("Exercise 4"), term
+    assert "A strided **pooling** breaks equivariance" in text
+    rows = re.findall(
+        r"\| layer (\d) \| (\d) \| (\d) \| (\d) \| \$(\d+) \+ (\d) \\cdot (\d) \\cdot (\d) = (\d+)\$ \| "
+        r"\$(\d) \\cdot (\d) = (\d)\$ \|",
+        markdown("02_motivations"),
+    )
+    assert [int(r[0]) for r in rows] == [1, 2, 3]
+    field, jump, layers = 1, 1, []
+    for _, k, s, d, r_before, k1, d_, j_, r_after, j_before, s_, j_after in rows:
+        k, s, d = int(k), int(s), int(d)
+        assert (int(r_before), int(k1), int(d_), int(j_)) == (field, k - 1, d, jump)
+        field, jump = field + (k - 1) * d * jump, jump * s
+        assert (int(r_after), int(j_before), int(s_), int(j_after)) == (field, jump // s, s, jump)
+        layers.append((k, s, d))
+    assert field == receptive_field(layers) == solutions.receptive_field(layers) == 13
+    assert max(reach_offsets_strided(layers)) + 1 == 13
+    assert "a unit of layer 3 sees 13 pixels along each axis" in text
+
+
+def reach_offsets_strided(layers) -> set[int]:
+    """Input offsets that reach output unit 0 of a stack (k, s, d), first layer first: unit p of a layer
+    reads units p * s + m * d of the layer below."""
+    positions = {0}
+    for k, s, d in reversed(layers):
+        positions = {p * s + m * d for p in positions for m in range(k)}
+    return positions
+
+
+def test_chapter_08_learns_the_edge_detector_from_one_pair(executed):
+    """The kernel learned by gradient descent is the least-squares kernel for the pair, [1, -1] (solved
+    here directly), and the chapter says so before its first exercise."""
+    x = np.ones((6, 8))
+    x[:, 2:6] = 0
+    y = signal.correlate2d(x, np.array([[1.0, -1.0]]), "valid")
+    design = np.stack([x[:, :-1].ravel(), x[:, 1:].ravel()], axis=1)
+    best = np.linalg.lstsq(design, y.ravel(), rcond=None)[0]
+    np.testing.assert_allclose(best, [1, -1], atol=1e-12)
+    values = glued(executed["08_backprop"])
+    assert abs(values["learned_0"] - 1) < 1e-4 and abs(values["learned_1"] + 1) < 1e-4
+    text = chapter_08_text()
+    assert text.index("## Learning a kernel from examples") < text.index("## Exercise 1")
+    assert "{cite}`zhang2023dive`, section 7.2" in text
+
+
+def test_the_landing_page_has_one_notation_table_the_chapters_follow():
+    """intro.md's notation: NCHW, weights (F, C, kh, kw) and the transposed convolution's (C, F, kh, kw),
+    the size formula as chapter 03's output_size computes it; shapes are never written "H x W x C"."""
+    intro = (ROOT / "intro.md").read_text()
+    assert intro.count("## Notation") == 1
+    table = intro[intro.index("## Notation") :]
+    for symbol in (
+        "$N, C, H, W$",
+        "$F$",
+        "$s$, $p$, $d$",
+        "$i$, $j$",
+        "$m$, $l$",
+        "$u$, $v$",
+        "$\\text{dout}$",
+    ):
+        assert f"| {symbol}" in table, symbol
+    for n, k, p, s, d in itertools.product(range(5, 9), range(1, 4), range(3), range(1, 4), range(1, 3)):
+        if n + 2 * p >= d * (k - 1) + 1:
+            assert (n + 2 * p - d * (k - 1) - 1) // s + 1 == solutions.output_size(n, k, p, s, d)
+    for chapter in exercises.CHAPTERS:
+        assert not re.search(r"H x W x C|H \\times W \\times C", markdown(chapter)), chapter

@@ -20,7 +20,7 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
 from autograder.conventions import CODE_STUB, nbgrader_env
 from autograder.engine.notebook import is_test_cell
-from autograder.publishing import ROOT, release
+from autograder.publishing import ROOT, build_only, release
 from autograder.publishing.execute import execute
 
 BOOK_FILES = (
@@ -48,6 +48,7 @@ def _nbgrader_meta(cell) -> dict:
 def student_view(nb: nbformat.NotebookNode, download: str) -> nbformat.NotebookNode:
     """Cut the student's view out of an executed source notebook, keeping demo outputs."""
     nb = nbformat.from_dict(nb)  # a copy
+    build_only.strip_sources(nb)  # their glued numbers stay, their code does not
     resources = {}
     nb, resources = ClearSolutions(code_stub=CODE_STUB, enforce_metadata=True).preprocess(nb, resources)
     nb, resources = ClearHiddenTests(enforce_metadata=True).preprocess(nb, resources)

@@ -53,10 +53,13 @@ class QuietGradedCells(NbGraderPreprocessor):
 
 
 def generate_assignment_pipeline() -> list:
-    """nbgrader's generate_assignment preprocessors with :class:`RegistryPoints` first and
+    """nbgrader's generate_assignment preprocessors, after dropping the build-only cells
+    (:mod:`.build_only`) and setting the points (:class:`RegistryPoints`), with
     :class:`QuietGradedCells` right after the hidden tests are removed."""
     from nbgrader.converters import GenerateAssignment
 
-    pipeline = [RegistryPoints, *GenerateAssignment.class_traits()["preprocessors"].default()]
+    from autograder.publishing.build_only import DropBuildOnly
+
+    pipeline = [DropBuildOnly, RegistryPoints, *GenerateAssignment.class_traits()["preprocessors"].default()]
     pipeline.insert(pipeline.index(ClearHiddenTests) + 1, QuietGradedCells)
     return pipeline

@@ -432,3 +432,76 @@ def test_outputs_of_another_notebook_are_refused():
     ran.cells.reverse()
     with pytest.raises(ValueError, match="not the released one"):
         outputs.ship(released, ran, answers, PAGE)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Nothing a student can see answers an exercise: build-only cells, and the leak scan of every release
+
+
+def test_build_only_cells_are_dropped_from_the_release_and_emptied_on_the_page():
+    from autograder.publishing import book, build_only
+
+    lesson = nbformat.v4.new_code_cell("x = 1")
+    hidden = nbformat.v4.new_code_cell(
+        "def slow_answer(x):\n    return x\nglue('n', 3)", metadata={"tags": ["remove-cell", "build-only"]}
+    )
+    hidden.outputs = [nbformat.v4.new_output("display_data", data={"text/plain": "3"})]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), lesson, hidden])
+    released, _ = build_only.DropBuildOnly().preprocess(nbformat.from_dict(nb), {})
+    assert [c.source for c in released.cells] == ["# T", "x = 1"]
+    page = book.student_view(nb, "t-exercises.ipynb")
+    (kept,) = [c for c in page.cells if "build-only" in c.metadata.get("tags", [])]
+    assert kept.source == "" and kept.outputs == hidden.outputs, "its glued numbers stay, its code goes"
+    assert "build-only" not in "".join(c.source for c in page.cells)
+    assert "slow_answer" in hidden.source, "the source notebook keeps it"
+
+
+def test_the_leak_scan_finds_a_working_answer_in_any_notebook(tmp_path):
+    """A loop translate (chapter 02's exercise) given in a lesson cell is found; its stub, a helper and a
+    function that is right on only a few cases are not."""
+    import leaks
+
+    answer = (
+        "def shift(image, dy, dx):\n"
+        "    image = np.asarray(image, dtype=float)\n"
+        "    if image.ndim < 2:\n        raise ValueError('image')\n"
+        "    H, W = image.shape[-2:]\n    out = np.zeros_like(image)\n"
+        "    for i in range(H):\n        for j in range(W):\n"
+        "            if 0 <= i - dy < H and 0 <= j - dx < W:\n"
+        "                out[..., i, j] = image[..., i - dy, j - dx]\n"
+        "    return out\n"
+    )
+    cells = [
+        "import numpy as np",
+        answer + "\nprint(shift(np.eye(3), 1, 0))",
+        "def translate(image, dy, dx):\n    raise NotImplementedError()",
+        "def shape_of(a, b, c):\n    return np.shape(a)",
+        "def zeros_like_it(image, dy, dx):\n    return np.zeros(np.shape(image))",
+    ]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), path)
+    functions = leaks.defined_functions(leaks.code_cells(path))
+    assert set(functions) == {"shift", "translate", "shape_of", "zeros_like_it"}
+    found = leaks.answers_given_away(functions)
+    assert [f.split(" (")[0] for f in found] == ["shift answers translate"], found
+
+
+@pytest.mark.slow
+def test_no_released_notebook_answers_any_chapters_exercise(course):
+    """No released notebook holds a line of any chapter's model answer or hidden tests, nor a function
+    that passes most of the hidden cases of any graded exercise (stubs fail them all)."""
+    import leaks
+    from helpers import SOURCES
+
+    secret = leaks.model_answer_lines(SOURCES)
+    assert len(secret) > 200, "the model answers have lines to look for"
+    notebooks = sorted((course / "release").glob("*/*.ipynb"))
+    assert [p.stem for p in notebooks] == sorted(p.stem for p in SOURCES)
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        text = "\n".join(cell.source for cell in nb.cells)
+        leaked = sorted(f"{line!r} (from {chapter})" for line, chapter in secret.items() if line in text)
+        assert not leaked, f"{path.name} shows model-answer lines: {leaked[:5]}"
+        assert not any("build-only" in c.metadata.get("tags", []) for c in nb.cells), path.name
+        given = leaks.answers_given_away(leaks.defined_functions(leaks.code_cells(path)))
+        assert not given, f"{path.name}: {given}"

@@ -9,10 +9,12 @@ import os
 import re
 from html.parser import HTMLParser
 
+import leaks
 import nbformat
 import pytest
-from helpers import chapters_in_toc, secret_lines
+from helpers import SOURCES, chapters_in_toc
 
+from autograder.engine import exercises
 from autograder.publishing import execute
 
 pytestmark = pytest.mark.slow
@@ -35,7 +37,8 @@ class Assets(HTMLParser):
 def test_every_chapter_has_a_page_figures_and_a_download(site):
     course, html = site
     ids = chapters_in_toc(course)
-    assert len(ids) == 8
+    assert ids == list(exercises.CHAPTERS), "every chapter of the registry has a page, in order"
+    assert len(ids) == 9
     for chapter_id in ids:
         page = html / "chapters" / chapter_id / f"{chapter_id}.html"
         text = page.read_text()
@@ -64,9 +67,25 @@ def test_no_solution_or_hidden_test_anywhere_in_the_site(site):
         if p.suffix in {".html", ".ipynb", ".txt", ".js"} and "mathjax" not in p.parts
     )
     assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
-    for chapter_id in chapters_in_toc(course):
-        for line in secret_lines(chapter_id):
-            assert line not in text, f"{chapter_id} leaked into the site: {line!r}"
+    for line, chapter_id in leaks.model_answer_lines(SOURCES).items():
+        assert line not in text, f"{chapter_id} leaked into the site: {line!r}"
+
+
+def test_no_page_or_download_answers_any_exercise(site):
+    """No function that a page shows, or a notebook of the site (downloads, page sources) defines,
+    passes most of the hidden cases of any chapter's graded exercise."""
+    course, html = site
+    documents = [
+        *(html / "chapters" / c / f"{c}.html" for c in chapters_in_toc(course)),
+        *sorted(html.glob("_downloads/*/*.ipynb")),
+        *sorted(html.glob("_sources/**/*.ipynb")),
+    ]
+    assert len(documents) >= 2 * len(chapters_in_toc(course))
+    for path in documents:
+        code = leaks.code_cells(path)
+        assert code, f"{path.relative_to(html)}: no code found to scan"
+        given = leaks.answers_given_away(leaks.defined_functions(code))
+        assert not given, f"{path.relative_to(html)}: {given}"
 
 
 def test_site_works_offline(site):

@@ -1,4 +1,4 @@
-"""The ``transposed`` explorer of chapter 08 in the browser: its output, canvas and stamp counts equal
+"""The ``transposed`` explorer of chapter 09 in the browser: its output, canvas and stamp counts equal
 ``solutions.conv_transpose2d`` (its shape ``solutions.transposed_output_size``) on 316 settings (239 drawn,
 77 refused: every refusal says what the reference says), it is driven by the keyboard alone, it says each
 stamp in words, and it passes axe at 1280 px, 320 px and in dark mode."""
@@ -17,7 +17,7 @@ import solutions
 
 pytestmark = pytest.mark.slow
 
-PAGE = "chapters/08_backprop/08_backprop.html"
+PAGE = "chapters/09_transposed/09_transposed.html"
 NAME = "transposed"
 KEYS = ("h", "w", "kh", "kw", "stride", "padding", "output_padding", "seed")
 # The chapter's figure: x = 1, 2 / 3, 4, a 3 x 3 kernel of ones with a 2 in the centre, stride 2.

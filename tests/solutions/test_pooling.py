@@ -220,3 +220,28 @@ def test_maxpool_backward_bad_arguments():
         maxpool2d_backward(np.ones((1, 2, 2, 2)), None)
     with pytest.raises(ValueError, match="cache"):
         maxpool2d_backward(np.ones((1, 2, 2, 2)), {"argmax": cache["argmax"]})
+
+
+def test_pooling_hidden_cases_check_only_the_invalid_inputs_the_text_states():
+    """The reference refuses a stride below 1; chapter 07's exercises state which inputs raise (x not 4-D, a
+    window larger than the image). The hidden cases check only those: a stride below 1 is checked only once
+    the exercise's text says it raises."""
+    import re
+
+    import nbformat
+    from helpers import source_notebook
+
+    from autograder.engine import exercises
+
+    stubs = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in nbformat.read(source_notebook("07_pooling"), as_version=4).cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    for name in ("maxpool2d_forward", "avgpool2d"):
+        raises = re.search(r"Raises ValueError(.*?)\.\n", stubs[name], re.S)[1]
+        stated = "stride" in raises
+        for case in exercises.exercise(name).cases():
+            stride = case.args[2]
+            if stride is not None and min(np.atleast_1d(stride)) < 1:
+                assert stated, f"{name}: {case.label} checks a stride the text does not say raises"
