@@ -207,7 +207,18 @@ function mount(root, name, spec) {
     `<span class="xp-neg" style="--xp-t: 1">−</span><span class="xp-neg" style="--xp-t: 0.5">&nbsp;</span>` +
     `<span>0</span><span class="xp-pos" style="--xp-t: 0.5">&nbsp;</span><span class="xp-pos" style="--xp-t: 1">+</span>` +
     ` <span class="xp-scale-text">colour: sign and size against the grid's largest value</span>`;
-  root.append(title, help, settings, bar, live, figure, scale);
+  const more = document.createElement("p");
+  more.className = "xp-more";
+  more.textContent = "The figure is wider than the screen: swipe or scroll it sideways to see all of it.";
+  more.hidden = true;
+  root.append(title, help, settings, bar, live, more, figure, scale);
+  // A figure wider than its box says that it scrolls sideways (and shows an edge that fades out).
+  const overflow = () => {
+    const wider = !figure.hidden && figure.scrollWidth > figure.clientWidth + 1;
+    more.hidden = !wider;
+    figure.classList.toggle("xp-scrolls", wider);
+  };
+  if (window.ResizeObserver) new ResizeObserver(overflow).observe(figure);
 
   const stepText = spec.stepText || (([i, j]) => `output ${tuple(i, j)}`);
   const go = (k) => {
@@ -301,6 +312,7 @@ function mount(root, name, spec) {
     }
     figure.hidden = !shown;
     scale.hidden = !shown;
+    overflow();
     live.classList.toggle("xp-refused", !shown);
     slider.disabled = !shown;
     play.disabled = !shown || steps.list.length < 2;
