@@ -206,3 +206,16 @@ def test_on_paper_the_figure_prints_at_its_setting_without_its_form_in_one_piece
     assert styles["figure"] > 0 and styles["sentence"].startswith("output (0, 0)")
     assert styles["split"] == "avoid"
     assert "Kernel flipped" in explorer.root.inner_text()  # the setting of the address, as shown
+
+
+def test_a_grid_wider_than_a_phone_says_that_it_scrolls(visit, served):
+    wide = {"n": 10, "k": 3, "p": 4, "s": 1, "d": 1, "mode": "zeros"}  # an 18 x 18 padded input
+    explorer = Explorer(visit, served, PAGES["output-size"], "output-size", wide, width=390, height=844)
+    figure = explorer.root.locator(".xp-figure")
+    assert figure.evaluate("f => f.scrollWidth > f.clientWidth")
+    note = explorer.root.locator(".xp-more")
+    assert note.is_visible() and "sideways" in note.inner_text()
+    assert explorer.sideways_scroll() is None  # the figure scrolls, not the page
+    # the default fits: no note
+    explorer.set(n=7, k=3, p=1, s=2, d=1, mode="zeros")
+    assert figure.evaluate("f => f.scrollWidth <= f.clientWidth + 1") and note.is_hidden()
