@@ -149,7 +149,7 @@ function mount(root, name, spec) {
   help.className = "xp-help";
   help.textContent = [
     spec.help,
-    "Step with Play, the slider, a click on an output cell, or the arrow keys, Home and End on the figure.",
+    `Step with Play, the slider, a click on ${spec.pickName || "an output cell"}, or the arrow keys, Home and End on the figure.`,
   ].filter(Boolean).join(" ");
   const settings = document.createElement("details");
   settings.className = "xp-settings";
@@ -364,7 +364,8 @@ function mount(root, name, spec) {
 
 // Start every explorer called `name` on the page. `spec`: {title, help, params: [{key, label, value,
 // min, max} or {key, label, value, options}], compute(params) -> what it shows (with `shape`, or give
-// steps(shown) -> {list, cols}), render(shown, step, params) -> {html, say}, stepName, stepText(step)}.
+// steps(shown) -> {list, cols}), render(shown, step, params) -> {html, say}, stepName, stepText(step),
+// pickName (what a click selects a step on, "an output cell" unless said)}.
 function explorer(name, spec) {
   const start = () =>
     document.querySelectorAll(`.explorer[data-explorer="${name}"]`).forEach((root) => mount(root, name, spec));

@@ -123,6 +123,7 @@ explorer("receptive-field", {
   compute,
   render,
   steps: (s) => ({ list: s.pixels.map((_, u) => u), cols: 1 }),
+  pickName: "a unit of the last layer",
   stepName: "Unit of the last layer",
   stepText: (u) => `unit ${u}`,
 });

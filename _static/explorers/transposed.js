@@ -144,6 +144,7 @@ explorer("transposed", {
   compute,
   render,
   steps: (z) => ({ list: array2d(z.x.length, z.x[0].length, (i, j) => [i, j]).flat(), cols: z.x[0].length }),
+  pickName: "an input pixel",
   stepName: "Input pixel",
   stepText: ([i, j]) => `input ${tuple(i, j)}`,
 });
