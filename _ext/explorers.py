@@ -6,8 +6,10 @@ In a chapter, an explorer is a markdown cell of its own::
     :params: n=7,k=3,p=1,s=2
     ```
 
-It becomes ``<div class="explorer" data-explorer="output-size" data-params="n=7,k=3,p=1,s=2">`` holding a
-short text for readers without JavaScript (the chapter's figures stay as they are), and the page loads
+It becomes ``<div class="explorer full-width" data-explorer="output-size" data-params="n=7,k=3,p=1,s=2">``
+(``full-width``: the theme widens it into the right margin on wide screens and hides the page's table of
+contents while it is in view, so that its panels can sit side by side) holding a short text for readers
+without JavaScript (the chapter's figures stay as they are), and the page loads
 ``_static/explorers/<name>.js`` after the component ``explorer.js`` (classic scripts: a browser refuses
 ES modules on a page opened from disk), once, with the stylesheet ``explorers.css``. Only pages with an
 explorer load them: Jupyter Book links every script and stylesheet in ``_static/`` from every
@@ -58,7 +60,7 @@ class Explorer(SphinxDirective):
 
 def visit_explorer(self, node):
     self.body.append(
-        f'<div class="explorer" data-explorer="{html.escape(node["name"])}" '
+        f'<div class="explorer full-width" data-explorer="{html.escape(node["name"])}" '
         f'data-params="{html.escape(node["params"])}"><p class="explorer-fallback">{FALLBACK}</p>'
     )
 

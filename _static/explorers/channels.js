@@ -62,24 +62,32 @@ function render(s, [f, i, j], p) {
   const read = (r, q) => r < (ho - 1) * sh + kh && q < (wo - 1) * sw + kw && r % sh < kh && q % sw < kw;
   const isPad = (r, q) => r < ph || r >= hp - ph || q < pw || q >= wp - pw;
   const cs = s.sums[f][i][j];
-  let html = "";
+  // One column per input channel (its padded input over the filter's channel and the products), then the
+  // output channels in a column of their own.
+  let html = `<div class="xp-panels">`;
   s.padded.forEach((ch, c) => {
     const mark = (r, q) =>
       [inWindow(r, q) ? "xp-on" : "", isPad(r, q) ? "xp-pad" : "", read(r, q) ? "" : "xp-unread"].join(" ").trim();
     const products = array2d(kh, kw, (m, l) => ch[r0 + m][c0 + l] * s.weight[f][c][m][l]);
     html +=
-      `<div class="xp-panels">` +
+      `<div class="xp-col">` +
       panel(`x channel ${c}, padded (${hp} × ${wp}), window at ${tuple(r0, c0)}`, grid(ch, `x channel ${c}`, mark)) +
+      `<div class="xp-panels">` +
       panel(`Filter ${f}, channel ${c}`, grid(s.weight[f][c], `Filter ${f} channel ${c}`, () => "xp-on")) +
       panel(`Window × filter: sum ${cs[c]}`, grid(products, `Products of channel ${c}`)) +
-      `</div>`;
+      `</div></div>`;
   });
   html +=
-    `<div class="xp-panels">` +
+    `<div class="xp-col">` +
     s.out
-      .map((of, g) => panel(`Output channel ${g} (${ho} × ${wo}), bias ${s.bias[g]}`, grid(of, `Output channel ${g}`, (a, b) => (g === f && a === i && b === j ? "xp-now" : ""))))
+      .map((of, g) =>
+        panel(
+          `Output channel ${g} (${ho} × ${wo}), bias ${s.bias[g]}`,
+          grid(of, `Output channel ${g}`, (a, b) => (g === f && a === i && b === j ? "xp-now" : ""), (a, b) => [g, a, b]),
+        ),
+      )
       .join("") +
-    `</div>`;
+    `</div></div>`;
   const parts = cs.map((v, c) => `${num(v)} (channel ${c})`);
   const say = `filter ${f}, output ${tuple(i, j)} = ${parts.join(" + ")} + ${num(s.bias[f])} (bias) = ${s.out[f][i][j]}`;
   return { html, say };
@@ -87,7 +95,7 @@ function render(s, [f, i, j], p) {
 
 explorer("channels", {
   title: "Explorer: a convolution layer with channels and filters",
-  help: "Each output value sums, over every input channel, the window times that channel of the filter, then adds the filter's bias (struck-through pixels are never read).",
+  help: "Each output sums, over the input channels, the window times the filter's channel, plus the filter's bias (pixels in dashed frames are never read).",
   params: [
     { key: "c", label: "Input channels", value: 3, min: 1, max: 3 },
     { key: "f", label: "Filters", value: 2, min: 1, max: 3 },

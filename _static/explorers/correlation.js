@@ -57,7 +57,7 @@ function render(s, [i, j], p) {
     (flip ? panel("Kernel flipped (rotated 180°): what convolution slides", grid(s.used, "Flipped kernel", () => "xp-on")) : "") +
     panel(
       `${flip ? "Convolution" : "Cross-correlation"} (${s.shape[0]} × ${s.shape[1]} = (${h} − ${kh} + 1) × (${w} − ${kw} + 1))`,
-      grid(s.output, "Output", (r, c) => (r === i && c === j ? "xp-now" : "")),
+      grid(s.output, "Output", (r, c) => (r === i && c === j ? "xp-now" : ""), (r, c) => [r, c]),
     ) +
     `</div>`;
   return { html, say };

@@ -72,6 +72,27 @@ function compute(p) {
 const num = (v) => (v < 0 ? `(${v})` : String(v));
 const list = (xs) => (xs.length === 1 ? `${xs[0]}` : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`);
 
+// Paths per input pixel as bars on a scale from 0 to the largest count, with a row of counts and a row
+// of pixel indices under them; a pixel no path reaches has a dashed stub. One image for assistive
+// technology, listing the counts.
+function bars(counts) {
+  const top = Math.max(...counts);
+  const height = 3; // em, the tallest bar
+  const row = (head, f) => `<span class="xp-axis-head">${head}</span>` + counts.map((c, x) => `<span>${f(c, x)}</span>`).join("");
+  const columns = counts
+    .map((c) => {
+      const h = c && top ? ((c / top) * height).toFixed(2) : 0.5;
+      return `<span class="xp-bar${c ? "" : " xp-zero"}"><i style="height: ${h}em"></i></span>`;
+    })
+    .join("");
+  return (
+    `<div class="xp-bars" role="img" aria-label="Paths per input pixel, pixels 0 to ${counts.length - 1}: ` +
+    `${counts.join(" ")}" style="grid-template-columns: auto repeat(${counts.length}, minmax(1.6em, max-content))">` +
+    `<span class="xp-axis" style="height: ${height}em"><span>${top}</span><span>0</span></span>${columns}` +
+    `${row("paths", (c) => c)}${row("pixel", (c, x) => `<small>${x}</small>`)}</div>`
+  );
+}
+
 function render(s, [i, j], p) {
   const d = p.d;
   const [kh, kw] = [s.kernel.length, s.kernel[0].length];
@@ -92,19 +113,20 @@ function render(s, [i, j], p) {
   const stackCap =
     `A stack of ${s.dilations.length} layer${s.dilations.length > 1 ? "s" : ""} of ${p.k} taps, dilations ${ds}: ` +
     `paths from one output unit to each input pixel along one axis. It reads ${s.used} of the ${s.span1d} ` +
-    `pixels of its span (${s.used2d} of ${s.span2d} in 2-D).`;
+    `pixels of its span (${s.used2d} of ${s.span2d} in 2-D). Each bar: the paths to that pixel (scale 0 to ` +
+    `${Math.max(...s.coverage)}), with the count and the pixel's index under it; dashed: no path.`;
   const html =
     `<div class="xp-panels">` +
-    panel(`Image (${h} × ${w}), window at ${tuple(i, j)}: taps marked, skipped pixels struck`,
+    panel(`Image (${h} × ${w}), window at ${tuple(i, j)}: taps framed, skipped pixels in dashed frames`,
       grid(s.image, "Image", mark)) +
     panel(`Kernel (${kh} × ${kw})`, grid(s.kernel, "Kernel", () => "xp-on")) +
     panel(`Dilated by ${d}: ${s.span[0]} × ${s.span[1]} = (${d}(${kh} − 1) + 1) × (${d}(${kw} − 1) + 1)`,
       grid(s.dilated, "Dilated kernel", (r, c) => (r % d || c % d ? "" : "xp-on"))) +
     panel(`Output (${s.shape[0]} × ${s.shape[1]} = (${h} − ${s.span[0]} + 1) × (${w} − ${s.span[1]} + 1))`,
-      grid(s.output, "Output", (r, c) => (r === i && c === j ? "xp-now" : ""))) +
+      grid(s.output, "Output", (r, c) => (r === i && c === j ? "xp-now" : ""), (r, c) => [r, c])) +
     `</div>` +
     `<div class="xp-panels" style="margin-top: 1rem">` +
-    panel(stackCap, grid([s.coverage], "Paths per input pixel", (_, x) => (s.coverage[x] ? "xp-on" : "xp-unread"))) +
+    panel(stackCap, bars(s.coverage)).replace('"xp-panel"', '"xp-panel xp-side"') +
     `</div>`;
   return { html, say };
 }

@@ -47,18 +47,32 @@ const esc = (s) =>
 
 // A grid of numbers as HTML: one image for assistive technology, named `label` and listing its rows
 // ("0 1 2 / 3 4 5"); mark(i, j) gives a cell its classes (xp-on: in the window, xp-pad: padding,
-// xp-unread: never read, xp-now: the output being computed).
-function grid(values, label, mark = () => "") {
+// xp-unread: never read, xp-now: the output being computed). Each number is tinted on a diverging scale
+// (negative one way, positive the other, deeper the larger against the grid's largest magnitude); the
+// number stays. pick(i, j), if given, is the step a click (or Enter) on that cell selects: the grid is
+// then a group of buttons, one per cell, each named by its value.
+function grid(values, label, mark = () => "", pick = null) {
   const cols = values[0] ? values[0].length : 0;
   const rows = values.map((r) => r.join(" ")).join(" / ");
+  const top = Math.max(0, ...values.flat().map((v) => (typeof v === "number" ? Math.abs(v) : 0)));
   let cells = "";
   values.forEach((row, i) =>
     row.forEach((v, j) => {
-      cells += `<span class="${mark(i, j)}">${esc(v)}</span>`;
+      const t = typeof v === "number" && top > 0 ? Math.round((Math.abs(v) / top) * 100) / 100 : 0;
+      const tint = t ? ` style="--xp-t: ${t}"` : "";
+      const sign = typeof v === "number" && v < 0 ? " xp-neg" : t ? " xp-pos" : "";
+      const step = pick ? pick(i, j) : undefined;
+      const button =
+        step === undefined
+          ? ""
+          : ` role="button" tabindex="-1" data-step="${esc(JSON.stringify(step))}"` +
+            ` aria-label="${esc(`${label} ${tuple(i, j)}: ${v}, select`)}"`;
+      cells += `<span class="${mark(i, j)}${sign}"${tint}${button}>${esc(v)}</span>`;
     }),
   );
+  const role = pick ? `role="group"` : `role="img"`;
   return (
-    `<div class="xp-grid" role="img" aria-label="${esc(`${label}: ${rows}`)}"` +
+    `<div class="xp-grid${pick ? " xp-pick" : ""}" ${role} aria-label="${esc(`${label}: ${rows}`)}"` +
     ` style="grid-template-columns: repeat(${cols}, minmax(var(--xp-cell), max-content))">${cells}</div>`
   );
 }
@@ -109,6 +123,13 @@ function control(p, onChange) {
   return [label, input];
 }
 
+// "h 7 · w 7 · op correlation": the settings in one line, for the collapsed settings bar.
+const summary = (spec, params) => spec.params.map((p) => `${p.key} ${params[p.key]}`).join(" · ");
+
+// Narrow screens (phones) start with the settings collapsed into one line.
+const NARROW = "(max-width: 40rem)";
+const PLAY_MS = 900; // one step per PLAY_MS while playing (only after a click on Play)
+
 function mount(root, name, spec) {
   if (root.dataset.ready) return;
   root.dataset.ready = "yes";
@@ -117,24 +138,39 @@ function mount(root, name, spec) {
   let params = { ...initial };
   let index = 0; // the current step, in the list of steps
   let steps = { list: [], cols: 1 };
+  let timer = null; // the play button's interval, while playing
 
   root.textContent = "";
+  root.tabIndex = -1; // a link to the explorer focuses it
   const title = document.createElement("p");
   title.className = "xp-title";
   title.textContent = spec.title;
   const help = document.createElement("p");
   help.className = "xp-help";
-  help.textContent =
-    `${spec.help || ""} Step with the slider, or focus the figure and use the arrow keys, Home and End.`.trim();
+  help.textContent = [
+    spec.help,
+    `Step with Play, the slider, a click on ${spec.pickName || "an output cell"}, or the arrow keys, Home and End on the figure.`,
+  ].filter(Boolean).join(" ");
+  const settings = document.createElement("details");
+  settings.className = "xp-settings";
+  settings.open = !window.matchMedia(NARROW).matches;
+  const head = document.createElement("summary");
+  head.append("Settings ");
+  const current = document.createElement("span");
+  current.className = "xp-summary";
+  head.append(current);
   const form = document.createElement("fieldset");
   form.className = "xp-controls";
   const legend = document.createElement("legend");
+  legend.className = "xp-hidden";
   legend.textContent = "Settings";
   form.append(legend);
+  settings.append(head, form);
   const inputs = {};
   for (const p of spec.params) {
     const [label, input] = control(p, (key, v) => {
       params = { ...params, [key]: v };
+      stop();
       update(key);
       history.replaceState(null, "", `#explore-${name}=${serialise(spec, params)}`);
     });
@@ -146,16 +182,43 @@ function mount(root, name, spec) {
   figure.tabIndex = 0;
   figure.setAttribute("role", "group");
   figure.setAttribute("aria-label", `${spec.title}: the figure (arrow keys move the step)`);
+  const bar = document.createElement("div");
+  bar.className = "xp-stepbar";
+  const play = document.createElement("button");
+  play.type = "button";
+  play.className = "xp-play";
+  play.textContent = "Play";
   const stepLabel = document.createElement("label");
   stepLabel.className = "xp-step";
   stepLabel.append(`${spec.stepName || "Output position"} `);
   const slider = document.createElement("input");
   Object.assign(slider, { type: "range", min: 0, step: 1 });
   stepLabel.append(slider);
+  const count = document.createElement("span");
+  count.className = "xp-count";
+  bar.append(play, stepLabel, count);
   const live = document.createElement("p");
   live.className = "xp-live";
   live.setAttribute("aria-live", "polite");
-  root.append(title, help, form, stepLabel, figure, live);
+  const scale = document.createElement("p");
+  scale.className = "xp-scale";
+  scale.setAttribute("aria-hidden", "true");
+  scale.innerHTML =
+    `<span class="xp-neg" style="--xp-t: 1">−</span><span class="xp-neg" style="--xp-t: 0.5">&nbsp;</span>` +
+    `<span>0</span><span class="xp-pos" style="--xp-t: 0.5">&nbsp;</span><span class="xp-pos" style="--xp-t: 1">+</span>` +
+    ` <span class="xp-scale-text">colour: sign and size against the grid's largest value</span>`;
+  const more = document.createElement("p");
+  more.className = "xp-more";
+  more.textContent = "The figure is wider than the screen: swipe or scroll it sideways to see all of it.";
+  more.hidden = true;
+  root.append(title, help, settings, bar, live, more, figure, scale);
+  // A figure wider than its box says that it scrolls sideways (and shows an edge that fades out).
+  const overflow = () => {
+    const wider = !figure.hidden && figure.scrollWidth > figure.clientWidth + 1;
+    more.hidden = !wider;
+    figure.classList.toggle("xp-scrolls", wider);
+  };
+  if (window.ResizeObserver) new ResizeObserver(overflow).observe(figure);
 
   const stepText = spec.stepText || (([i, j]) => `output ${tuple(i, j)}`);
   const go = (k) => {
@@ -163,8 +226,53 @@ function mount(root, name, spec) {
     index = Math.max(0, Math.min(last, k));
     update();
   };
-  slider.addEventListener("input", () => go(Number(slider.value)));
+  function stop() {
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+    play.textContent = "Play";
+    play.setAttribute("aria-pressed", "false");
+  }
+  function tick() {
+    if (index >= steps.list.length - 1) stop();
+    else go(index + 1);
+    if (index >= steps.list.length - 1) stop();
+    root.dataset.state = JSON.stringify({ ...JSON.parse(root.dataset.state), playing: timer !== null });
+  }
+  play.addEventListener("click", () => {
+    if (timer !== null) {
+      stop();
+      update();
+      return;
+    }
+    if (index >= steps.list.length - 1) index = 0;
+    play.textContent = "Pause";
+    play.setAttribute("aria-pressed", "true");
+    timer = setInterval(tick, PLAY_MS);
+    update();
+  });
+  slider.addEventListener("input", () => {
+    stop();
+    go(Number(slider.value));
+  });
+  // A click (or Enter, or Space) on a cell that names a step selects it.
+  const pickAt = (target) => {
+    const cell = target.closest && target.closest("[data-step]");
+    if (!cell || !figure.contains(cell)) return false;
+    const want = cell.dataset.step;
+    const k = steps.list.findIndex((st) => JSON.stringify(st) === want);
+    if (k < 0) return false;
+    stop();
+    go(k);
+    const again = figure.querySelector(`[data-step="${CSS.escape(want)}"]`);
+    if (again) again.focus({ preventScroll: true });
+    return true;
+  };
+  figure.addEventListener("click", (e) => pickAt(e.target));
   figure.addEventListener("keydown", (e) => {
+    if ((e.key === "Enter" || e.key === " ") && pickAt(e.target)) {
+      e.preventDefault();
+      return;
+    }
     const moves = {
       ArrowRight: 1,
       ArrowLeft: -1,
@@ -175,6 +283,7 @@ function mount(root, name, spec) {
     };
     if (!(e.key in moves) || e.altKey || e.ctrlKey || e.metaKey) return;
     e.preventDefault();
+    stop();
     const to = index + moves[e.key];
     go(Number.isFinite(to) ? to : to > 0 ? steps.list.length - 1 : 0);
   });
@@ -197,38 +306,66 @@ function mount(root, name, spec) {
       figure.innerHTML = html;
       live.textContent = say;
     } else {
+      stop();
       figure.textContent = "";
       live.textContent = error;
     }
     figure.hidden = !shown;
+    scale.hidden = !shown;
+    overflow();
     live.classList.toggle("xp-refused", !shown);
     slider.disabled = !shown;
+    play.disabled = !shown || steps.list.length < 2;
     slider.max = Math.max(0, steps.list.length - 1);
     slider.value = index;
     slider.setAttribute("aria-valuetext", shown ? `${stepText(step)}, ${index + 1} of ${steps.list.length}` : "none");
+    count.textContent = shown ? `${index + 1} of ${steps.list.length}` : "";
     for (const p of spec.params) {
       if (p.key !== typed && inputs[p.key].value !== String(params[p.key])) inputs[p.key].value = params[p.key];
     }
-    root.dataset.state = JSON.stringify({ params, ...(shown || {}), step, error });
+    current.textContent = summary(spec, params);
+    root.dataset.state = JSON.stringify({ params, ...(shown || {}), step, error, playing: timer !== null });
     performance.measure(`explorer ${name}`, { start: t0 });
   }
 
-  function fromFragment(scroll) {
+  function fromFragment() {
     const prefix = `#explore-${name}=`;
-    if (!location.hash.startsWith(prefix)) return;
+    if (!location.hash.startsWith(prefix)) return false;
+    stop();
     params = { ...initial, ...parse(location.hash.slice(prefix.length)) };
     update();
-    if (scroll) root.scrollIntoView();
+    return true;
+  }
+
+  // Into view, focused (the figure, or the settings when the setting is refused).
+  function land() {
+    root.scrollIntoView({ block: "start" });
+    const target = figure.hidden ? inputs[spec.params[0].key] : figure;
+    if (figure.hidden) settings.open = true;
+    target.focus({ preventScroll: true });
   }
 
   update();
-  fromFragment(true);
-  window.addEventListener("hashchange", () => fromFragment(false));
+  if (fromFragment()) land();
+  window.addEventListener("hashchange", () => fromFragment());
+  // A link to a setting of this explorer (`#explore-<name>=...`) lands on it: the page has no element of
+  // that id, so the browser alone would not scroll.
+  document.addEventListener("click", (e) => {
+    const link = e.target.closest && e.target.closest("a[href]");
+    if (!link || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+    const url = new URL(link.href, location.href);
+    if (url.pathname !== location.pathname || !url.hash.startsWith(`#explore-${name}=`)) return;
+    setTimeout(() => {
+      fromFragment();
+      land();
+    }, 0);
+  });
 }
 
 // Start every explorer called `name` on the page. `spec`: {title, help, params: [{key, label, value,
 // min, max} or {key, label, value, options}], compute(params) -> what it shows (with `shape`, or give
-// steps(shown) -> {list, cols}), render(shown, step, params) -> {html, say}, stepName, stepText(step)}.
+// steps(shown) -> {list, cols}), render(shown, step, params) -> {html, say}, stepName, stepText(step),
+// pickName (what a click selects a step on, "an output cell" unless said)}.
 function explorer(name, spec) {
   const start = () =>
     document.querySelectorAll(`.explorer[data-explorer="${name}"]`).forEach((root) => mount(root, name, spec));

@@ -99,7 +99,7 @@ function render(s, [i, j], p) {
   const html =
     `<div class="xp-panels">` +
     panel(`Input x (${h} × ${w}), window ${tuple(i, j)} at rows ${r0}–${r0 + kh - 1}, columns ${c0}–${c0 + kw - 1}; its maximum framed`, grid(x, "Input x", mark)) +
-    panel(`Output (${ho} × ${wo}): the maximum of each window`, grid(s.out, "Output", now)) +
+    panel(`Output (${ho} × ${wo}): the maximum of each window`, grid(s.out, "Output", now, (r, c) => [r, c])) +
     panel(`Upstream gradient dout (${ho} × ${wo})`, grid(dout, "dout", now)) +
     panel(`dx after windows (0, 0) to ${tuple(i, j)}: each dout added at its window's maximum`, grid(sofar, "dx so far", (r, c) => (r === pr && c === pc ? "xp-now" : ""))) +
     `</div>`;
@@ -108,7 +108,7 @@ function render(s, [i, j], p) {
 
 explorer("max-pool", {
   title: "Explorer: max pooling forward and backward",
-  help: "Each output is its window's maximum; the backward pass adds dout at that maximum (struck-through pixels are never read).",
+  help: "Each output is its window's maximum; the backward pass adds dout at that maximum (pixels in dashed frames are never read).",
   params: [
     { key: "h", label: "Input rows", value: 6, min: 1, max: 8 },
     { key: "w", label: "Input columns", value: 6, min: 1, max: 8 },

@@ -90,7 +90,7 @@ function render(st, [i, j], q) {
       `Padded input (${size} × ${size}, mode ${q.mode}): padding hatched, in italics; never read in dashed frames`,
       grid(st.padded, "Padded input", mark),
     ) +
-    panel(`Output (${out} × ${out})`, grid(st.output, "Output", (r, c) => (r === i && c === j ? "xp-now" : ""))) +
+    panel(`Output (${out} × ${out})`, grid(st.output, "Output", (r, c) => (r === i && c === j ? "xp-now" : ""), (r, c) => [r, c])) +
     `</div>`;
   return { html, say };
 }

@@ -89,7 +89,7 @@ function render(s, u) {
       if (rows[l][x] > 0) return "xp-on";
       return l === 0 && x > a && x < b ? "xp-unread" : "";
     };
-    html += panel(cap, grid([rows[l]], `${name}, paths from unit ${u}`, mark));
+    html += panel(cap, grid([rows[l]], `${name}, paths from unit ${u}`, mark, l === n ? (_, x) => x : null));
   }
   html += `</div>` + recursion(s);
   const r = s.receptive_field;
@@ -113,7 +113,7 @@ for (let i = 1; i <= MAX_LAYERS; i++) {
 explorer("receptive-field", {
   title: "Explorer: the receptive field of a unit deep in a stack",
   help:
-    "Each cell counts the paths from the chosen unit down to it; the struck-through input pixels lie " +
+    "Each cell counts the paths from the chosen unit down to it; the input pixels in dashed frames lie " +
     "inside the span but are never read. Set how many layers to use, and each one's kernel, stride and dilation.",
   params: [
     { key: "layers", label: "Layers", value: 2, min: 0, max: MAX_LAYERS },
@@ -123,6 +123,7 @@ explorer("receptive-field", {
   compute,
   render,
   steps: (s) => ({ list: s.pixels.map((_, u) => u), cols: 1 }),
+  pickName: "a unit of the last layer",
   stepName: "Unit of the last layer",
   stepText: (u) => `unit ${u}`,
 });

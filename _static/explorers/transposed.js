@@ -105,11 +105,11 @@ function render(z, [i, j], q) {
   const formula = (n, k) => `(${n} − 1)·${s} − 2·${p} + ${k} + ${op}`;
   const html =
     `<div class="xp-panels">` +
-    panel(`Input x (${h} × ${w}), pixel ${tuple(i, j)}`, grid(z.x, "Input", (r, c) => (r === i && c === j ? "xp-now" : ""))) +
+    panel(`Input x (${h} × ${w}), pixel ${tuple(i, j)}`, grid(z.x, "Input", (r, c) => (r === i && c === j ? "xp-now" : ""), (r, c) => [r, c])) +
     panel(`Kernel (${kh} × ${kw})`, grid(z.kernel, "Kernel", () => "xp-on")) +
     panel(
       `Canvas (${rows} × ${cols}) after ${t + 1} of ${h * w} stamps, ${s} apart` +
-        `${p ? `; italic: cropped by padding ${p}` : ""}; struck through: no stamp reaches it`,
+        `${p ? `; italic: cropped by padding ${p}` : ""}; in dashed frames: no stamp reaches it`,
       grid(now, "Canvas", (r, c) =>
         [inStamp(r, c) && "xp-on", cropped(r, c) && "xp-pad", !reached[r][c] && "xp-unread"]
           .filter(Boolean)
@@ -144,6 +144,7 @@ explorer("transposed", {
   compute,
   render,
   steps: (z) => ({ list: array2d(z.x.length, z.x[0].length, (i, j) => [i, j]).flat(), cols: z.x[0].length }),
+  pickName: "an input pixel",
   stepName: "Input pixel",
   stepText: ([i, j]) => `input ${tuple(i, j)}`,
 });

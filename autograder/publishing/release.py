@@ -13,6 +13,7 @@ code keep their outputs, figures with their text alternatives (:mod:`.outputs`).
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,11 +110,33 @@ def write_text(nb, chapter_id: str, site: jupyter.Site, values: dict[str, str]) 
             continue
         where = f"{chapter_id}, cell {index} (id {cell.get('id', '?')})"
         try:
-            cell.source = jupyter.to_jupyter(fill_numbers(cell.source, values), site, chapter_id)
+            cell.source = explorer_wording(
+                jupyter.to_jupyter(fill_numbers(cell.source, values), site, chapter_id)
+            )
         except KeyError as error:
             raise RuntimeError(f"{where}: {error.args[0]}") from None
         except jupyter.MystError as error:
             raise RuntimeError(f"{where}: {error}") from None
+
+
+# A link to an explorer's setting (now on the chapter's page of the site), HTML or markdown, whose text
+# says "explorer above": on the site it is, in the notebook it is not.
+_EXPLORER_ABOVE = re.compile(
+    r'(?P<html><a href="[^"]*#explore-[^"]*">[^<]*?)explorer above'
+    r"|(?P<md>\[[^\]]*?)explorer above(?P<tail>[^\]]*\]\([^)]*#explore-)"
+)
+
+
+def explorer_wording(text: str) -> str:
+    """A hint's link to an explorer's setting says where the explorer is from a notebook: "the explorer on
+    the chapter's page", not "the explorer above"."""
+
+    def one(match: re.Match) -> str:
+        if match["html"] is not None:
+            return f"{match['html']}explorer on the chapter's page"
+        return f"{match['md']}explorer on the chapter's page{match['tail']}"
+
+    return _EXPLORER_ABOVE.sub(one, text)
 
 
 def _generate() -> None:

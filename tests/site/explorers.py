@@ -68,6 +68,31 @@ class Explorer:
             [self.root_selector, hashes],
         )
 
+    def refusals(self, settings: list[dict]) -> list[dict]:
+        """For each setting (through the fragment, all in one round trip like :meth:`states`): ``state``,
+        the live region's text (``live``) and whether the figure is hidden (``hidden``)."""
+        hashes = [fragment(self.name, s) for s in settings]
+        return self.page.evaluate(
+            """async ([selector, hashes]) => {
+                const root = document.querySelector(selector), out = [];
+                for (const h of hashes) {
+                    if (location.hash !== h) {
+                        await new Promise((done) => {
+                            window.addEventListener("hashchange", done, {once: true});
+                            location.hash = h;
+                        });
+                    }
+                    out.push({
+                        state: JSON.parse(root.dataset.state),
+                        live: root.querySelector("[aria-live=polite]").innerText,
+                        hidden: !root.querySelector(".xp-figure").checkVisibility(),
+                    });
+                }
+                return out;
+            }""",
+            [self.root_selector, hashes],
+        )
+
     def set(self, **params) -> dict:
         """Set ``params`` through the fragment; the state that follows."""
         return self.states([params])[0]
@@ -147,6 +172,24 @@ class Explorer:
         return self.page.evaluate(
             f"performance.getEntriesByName({json.dumps('explorer ' + self.name)}).map(e => e.duration)"
         )
+
+
+def assert_refused_in_words(explorer: Explorer, cases: list[tuple[dict, str]]) -> None:
+    """Each ``(setting, message)``: the explorer refuses the setting with exactly ``message`` in its state
+    and its live region, with no step and no figure; every case in one round trip to the browser."""
+    seen = explorer.refusals([setting for setting, _ in cases])
+    wrong = [
+        (setting, message, got)
+        for (setting, message), got in zip(cases, seen, strict=True)
+        if not (
+            got["state"]["error"] == message
+            and got["state"]["step"] is None
+            and got["live"] == message
+            and got["hidden"]
+        )
+    ]
+    assert not wrong, wrong
+    assert not explorer.problems, explorer.problems
 
 
 def assert_accessible_everywhere(explorer: Explorer, request) -> None:

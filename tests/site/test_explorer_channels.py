@@ -11,7 +11,7 @@ import statistics
 
 import numpy as np
 import pytest
-from explorers import Explorer, assert_accessible_everywhere
+from explorers import Explorer, assert_accessible_everywhere, assert_refused_in_words
 
 import solutions
 
@@ -111,35 +111,26 @@ def test_numbers_equal_the_reference_on_300_settings(visit, served):
     assert not explorer.problems, explorer.problems
 
 
-@pytest.mark.parametrize(
-    "params",
-    [{"sh": 0}, {"sw": "a"}, {"ph": -1}, {"pw": 1.5}, {"kh": 4, "h": 2}, {"kw": 3, "w": 1, "pw": 0}],
-)
-def test_refusals_say_what_the_reference_says(visit, served, params):
-    setting = {**SMALL, **params}
-    message = expected(setting)
-    assert isinstance(message, str)
-    explorer = Explorer(visit, served, PAGE, NAME, setting)
-    state = explorer.state()
-    assert state["error"] == message and state["step"] is None
-    assert explorer.live_text() == message
-    assert explorer.root.locator(".xp-figure").is_hidden()
+REFUSED = [{"sh": 0}, {"sw": "a"}, {"ph": -1}, {"pw": 1.5}, {"kh": 4, "h": 2}, {"kw": 3, "w": 1, "pw": 0}]
+BEYOND = [
+    ({"c": 4}, "This explorer draws channels up to 3, got 4"),
+    ({"f": 0}, "f must be >= 1, got 0"),
+    ({"w": 7}, "This explorer draws images up to 6, got 7"),
+    ({"ph": 3}, "This explorer draws paddings up to 2, got 3"),
+    ({"seed": 0}, "seed must be >= 1, got 0"),
+]
 
 
-@pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        ({"c": 4}, "This explorer draws channels up to 3, got 4"),
-        ({"f": 0}, "f must be >= 1, got 0"),
-        ({"w": 7}, "This explorer draws images up to 6, got 7"),
-        ({"ph": 3}, "This explorer draws paddings up to 2, got 3"),
-        ({"seed": 0}, "seed must be >= 1, got 0"),
-    ],
-)
-def test_settings_it_cannot_draw_are_refused_in_words(visit, served, params, message):
-    explorer = Explorer(visit, served, PAGE, NAME, {**SMALL, **params})
-    assert explorer.state()["error"] == message
-    assert explorer.live_text() == message
+def test_refusals_say_what_the_reference_says_and_settings_it_cannot_draw_are_refused_in_words(visit, served):
+    """One page, one round trip: the reference's refusals in its words, then the explorer's own bounds."""
+    cases = []
+    for params in REFUSED:
+        setting = {**SMALL, **params}
+        message = expected(setting)
+        assert isinstance(message, str), setting
+        cases.append((setting, message))
+    cases += [({**SMALL, **params}, message) for params, message in BEYOND]
+    assert_refused_in_words(Explorer(visit, served, PAGE, NAME), cases)
 
 
 def test_keyboard_alone_steps_through_filters_and_channels(visit, served):

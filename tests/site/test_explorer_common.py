@@ -8,6 +8,8 @@ import re
 import nbformat
 from helpers import ROOT, SOURCES
 
+from autograder.publishing import jupyter, release
+
 FOLDER = ROOT / "_static" / "explorers"
 BUDGET = 60 * 1024  # bytes, uncompressed, every explorer's script and the component together
 DIRECTIVE = re.compile(r"^```\{explorer\} ([\w-]+)\s*$", re.M)
@@ -64,3 +66,32 @@ def test_each_explorer_cell_is_the_directive_alone():
                 assert re.fullmatch(r"```\{explorer\} [\w-]+\n(:params: [^\n]+\n)?```\n?", cell.source), (
                     cell.source
                 )
+
+
+def test_a_released_hint_links_to_the_explorer_on_the_chapters_page():
+    """The chapters' hints link to an explorer's setting as "the explorer above" (true on the site); in the
+    released notebook the link goes to the chapter's page and says so."""
+    site = jupyter.Site("https://example.org/course/")
+    hints = []
+    for path in SOURCES:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown" and re.search(r"\]\(#explore-|href=\"#explore-", cell.source):
+                hints.append((path.stem, cell.source))
+    assert len(hints) >= 6  # chapters 01 to 07 but 05 link a hint to their explorer
+    for chapter, source in hints:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(source)])
+        release.write_text(nb, chapter, site, {})
+        text = nb.cells[0].source
+        page = f"https://example.org/course/chapters/{chapter}/{chapter}.html#explore-"
+        assert page in text, text
+        assert "explorer above" not in text, text
+        if "explorer above" in source:
+            assert "explorer on the chapter's page" in text, text
+    md = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("The [explorer above](#explore-x=n=1).")]
+    )
+    release.write_text(md, "03_padding", site, {})
+    assert md.cells[0].source == (
+        "The [explorer on the chapter's page](https://example.org/course/chapters/03_padding/03_padding.html"
+        "#explore-x=n=1)."
+    )

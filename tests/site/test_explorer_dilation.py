@@ -11,7 +11,7 @@ import statistics
 
 import numpy as np
 import pytest
-from explorers import Explorer, assert_accessible_everywhere
+from explorers import Explorer, assert_accessible_everywhere, assert_refused_in_words
 from scipy.signal import convolve2d
 
 import solutions
@@ -142,35 +142,33 @@ def test_numbers_equal_the_reference_on_300_settings(visit, served):
     assert not explorer.problems, explorer.problems
 
 
-@pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        ({"h": 10}, "This explorer draws images up to 9, got 10"),
-        ({"kw": 5}, "This explorer draws kernels up to 4, got 5"),
-        ({"d": 0}, "dilation must be >= 1, got 0"),
-        ({"d": "x"}, "dilation must be an integer, got 'x'"),
-        ({"d": 4}, "dilated kernel (9, 9) is larger than the image (7, 7)"),
-        ({"k": 0}, "kernel_size must be >= 1, got 0"),
-        ({"k": 6}, "This explorer draws stack kernels up to 5, got 6"),
-        ({"stack": "4-4"}, "stack must be one of " + ", ".join(map(repr, STACKS)) + ", got '4-4'"),
-    ],
-)
-def test_settings_it_cannot_draw_are_refused_in_words(visit, served, params, message):
-    explorer = Explorer(visit, served, PAGE, NAME, {**CHAPTER, **params})
-    state = explorer.state()
-    assert state["error"] == message and state["step"] is None
-    assert explorer.live_text() == message
-    assert explorer.root.locator(".xp-figure").is_hidden()
-    image, kernel = values(7, 7, CHAPTER["kh"], params.get("kw", 3), 0)
-    reference = {  # the same words as the reference, for the settings it refuses too
-        "d": lambda: solutions.dilated_correlate2d(image, kernel, params["d"]),
-        "k": lambda: solutions.effective_kernel_size(params["k"], 2),
-    }
-    key = next(iter(params))
-    if key in reference and not message.startswith("This explorer"):
-        with pytest.raises(ValueError) as error:
-            reference[key]()
-        assert str(error.value) == message
+BEYOND = [
+    ({"h": 10}, "This explorer draws images up to 9, got 10"),
+    ({"kw": 5}, "This explorer draws kernels up to 4, got 5"),
+    ({"d": 0}, "dilation must be >= 1, got 0"),
+    ({"d": "x"}, "dilation must be an integer, got 'x'"),
+    ({"d": 4}, "dilated kernel (9, 9) is larger than the image (7, 7)"),
+    ({"k": 0}, "kernel_size must be >= 1, got 0"),
+    ({"k": 6}, "This explorer draws stack kernels up to 5, got 6"),
+    ({"stack": "4-4"}, "stack must be one of " + ", ".join(map(repr, STACKS)) + ", got '4-4'"),
+]
+
+
+def test_settings_it_cannot_draw_are_refused_in_words(visit, served):
+    """One page, one round trip for every setting refused; the reference refuses the same settings (those
+    not beyond the explorer's own bounds) in the same words."""
+    assert_refused_in_words(Explorer(visit, served, PAGE, NAME), [({**CHAPTER, **p}, m) for p, m in BEYOND])
+    for params, message in BEYOND:
+        image, kernel = values(7, 7, CHAPTER["kh"], params.get("kw", 3), 0)
+        reference = {  # the same words as the reference, for the settings it refuses too
+            "d": lambda: solutions.dilated_correlate2d(image, kernel, params["d"]),  # noqa: B023
+            "k": lambda: solutions.effective_kernel_size(params["k"], 2),  # noqa: B023
+        }
+        key = next(iter(params))
+        if key in reference and not message.startswith("This explorer"):
+            with pytest.raises(ValueError) as error:
+                reference[key]()
+            assert str(error.value) == message
 
 
 def test_keyboard_alone_steps_and_fills_the_holes(visit, served):

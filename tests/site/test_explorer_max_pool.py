@@ -11,7 +11,7 @@ import statistics
 
 import numpy as np
 import pytest
-from explorers import Explorer, assert_accessible_everywhere
+from explorers import Explorer, assert_accessible_everywhere, assert_refused_in_words
 
 import solutions
 
@@ -117,35 +117,26 @@ def test_numbers_equal_the_reference_on_300_settings(visit, served):
     assert not explorer.problems, explorer.problems
 
 
-@pytest.mark.parametrize(
-    "params",
-    [{"kh": 0}, {"kw": "a"}, {"sh": 2.5}, {"sw": 0}, {"kh": 5, "h": 4}, {"kw": 4, "w": 3}],
-)
-def test_refusals_say_what_the_reference_says(visit, served, params):
-    setting = {**OVERLAP, **params}
-    message = expected(setting)
-    assert isinstance(message, str)
-    explorer = Explorer(visit, served, PAGE, NAME, setting)
-    state = explorer.state()
-    assert state["error"] == message and state["step"] is None
-    assert explorer.live_text() == message
-    assert explorer.root.locator(".xp-figure").is_hidden()
+REFUSED = [{"kh": 0}, {"kw": "a"}, {"sh": 2.5}, {"sw": 0}, {"kh": 5, "h": 4}, {"kw": 4, "w": 3}]
+BEYOND = [
+    ({"h": 9}, "This explorer draws images up to 8, got 9"),
+    ({"kw": 6, "w": 8}, "This explorer draws windows up to 5, got 6"),
+    ({"sh": 6}, "This explorer draws strides up to 5, got 6"),
+    ({"w": "x"}, "w must be an integer, got 'x'"),
+    ({"seed": -1}, "seed must be >= 0, got -1"),
+]
 
 
-@pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        ({"h": 9}, "This explorer draws images up to 8, got 9"),
-        ({"kw": 6, "w": 8}, "This explorer draws windows up to 5, got 6"),
-        ({"sh": 6}, "This explorer draws strides up to 5, got 6"),
-        ({"w": "x"}, "w must be an integer, got 'x'"),
-        ({"seed": -1}, "seed must be >= 0, got -1"),
-    ],
-)
-def test_settings_it_cannot_draw_are_refused_in_words(visit, served, params, message):
-    explorer = Explorer(visit, served, PAGE, NAME, {**OVERLAP, **params})
-    assert explorer.state()["error"] == message
-    assert explorer.live_text() == message
+def test_refusals_say_what_the_reference_says_and_settings_it_cannot_draw_are_refused_in_words(visit, served):
+    """One page, one round trip: the reference's refusals in its words, then the explorer's own bounds."""
+    cases = []
+    for params in REFUSED:
+        setting = {**OVERLAP, **params}
+        message = expected(setting)
+        assert isinstance(message, str), setting
+        cases.append((setting, message))
+    cases += [({**OVERLAP, **params}, message) for params, message in BEYOND]
+    assert_refused_in_words(Explorer(visit, served, PAGE, NAME), cases)
 
 
 def test_keyboard_alone_steps_and_accumulates_the_gradient(visit, served):
