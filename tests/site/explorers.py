@@ -9,11 +9,32 @@ fragment ``#explore-<name>=key=value,...``, and read through the JSON in its roo
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import nbformat
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from helpers import ROOT
+from helpers import ROOT, SOURCES
+
+DIRECTIVE = re.compile(r"^```\{explorer\} ([\w-]+)\s*$", re.M)
+
+
+def used() -> dict[str, list[str]]:
+    """Explorer name -> the chapters whose cells use it."""
+    names: dict[str, list[str]] = {}
+    for path in SOURCES:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                for name in DIRECTIVE.findall(cell.source):
+                    names.setdefault(name, []).append(path.stem)
+    return names
+
+
+def pages() -> dict[str, str]:
+    """Explorer name -> the site page that shows it (its first chapter)."""
+    return {name: f"chapters/{chapters[0]}/{chapters[0]}.html" for name, chapters in used().items()}
+
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

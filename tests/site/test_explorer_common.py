@@ -6,24 +6,13 @@ from __future__ import annotations
 import re
 
 import nbformat
+from explorers import DIRECTIVE, used
 from helpers import ROOT, SOURCES
 
 from autograder.publishing import jupyter, release
 
 FOLDER = ROOT / "_static" / "explorers"
 BUDGET = 60 * 1024  # bytes, uncompressed, every explorer's script and the component together
-DIRECTIVE = re.compile(r"^```\{explorer\} ([\w-]+)\s*$", re.M)
-
-
-def used() -> dict[str, list[str]]:
-    """Explorer name -> the chapters whose cells use it."""
-    names: dict[str, list[str]] = {}
-    for path in SOURCES:
-        for cell in nbformat.read(path, as_version=4).cells:
-            if cell.cell_type == "markdown":
-                for name in DIRECTIVE.findall(cell.source):
-                    names.setdefault(name, []).append(path.stem)
-    return names
 
 
 def test_all_explorer_scripts_stay_within_60_kb():

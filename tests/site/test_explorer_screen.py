@@ -11,19 +11,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from explorers import Explorer
+from explorers import Explorer, pages
 
 pytestmark = pytest.mark.slow
 
-PAGES = {
-    "correlation": "chapters/01_convolution/01_convolution.html",
-    "receptive-field": "chapters/02_motivations/02_motivations.html",
-    "output-size": "chapters/03_padding/03_padding.html",
-    "channels": "chapters/04_channels/04_channels.html",
-    "dilation": "chapters/06_dilation/06_dilation.html",
-    "max-pool": "chapters/07_pooling/07_pooling.html",
-    "transposed": "chapters/08_backprop/08_backprop.html",
-}
+PAGES = pages()
 # (width, height) of the window -> the tallest an explorer may be there (the goal: one laptop
 # screen less the browser's bars; one and a half phone screens)
 SCREENS = {(1280, 800): 760, (390, 844): 1266}
