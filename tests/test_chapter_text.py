@@ -1001,3 +1001,10 @@ def test_chapter_07_states_the_cache_and_the_stride_rule_the_reference_keeps():
     assert "the pair (x_shape, argmax)" in docstring
     assert "the pair `(x_shape, argmax)`" in text and "whatever your backward pass" not in text
     assert "$(N, C, H_o, W_o, 2)$" in text and "(N, C, Ho, Wo, 2)" in docstring
+
+
+def test_chapter_07_indexes_the_input_as_the_notation_table_does():
+    """p is padding (intro.md's notation table): an input position in a backward pass is (u, v)."""
+    text = markdown("07_pooling")
+    assert "x[n, c, u, v]" in text and "= (u, v)" in text
+    assert not re.search(r"x\[n, c, p, q\]|\(p, q\)", text)
