@@ -981,3 +981,30 @@ def test_the_landing_page_has_one_notation_table_the_chapters_follow():
             assert (n + 2 * p - d * (k - 1) - 1) // s + 1 == solutions.output_size(n, k, p, s, d)
     for chapter in exercises.CHAPTERS:
         assert not re.search(r"H x W x C|H \\times W \\times C", markdown(chapter)), chapter
+
+
+def test_chapter_07_states_the_cache_and_the_stride_rule_the_reference_keeps():
+    """The pooling exercises' text says what the stub's docstring fixes (the cache is (x_shape, argmax))
+    and what the reference does with a stride below 1 (ValueError), for both pooling layers."""
+    nb = nbformat.read(source_notebook("07_pooling"), as_version=4)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    for name in ("maxpool2d_forward", "avgpool2d"):
+        index = ids.index(name)
+        text = " ".join(nb.cells[index - 1].source.split())
+        assert nb.cells[index - 1].cell_type == "markdown", name
+        for stride in (0, (1, 0), -1):
+            with pytest.raises(ValueError, match="stride"):
+                getattr(solutions, name)(np.ones((1, 1, 4, 4)), 2, stride)
+        assert re.search(r"`stride` is below 1", text), f"{name}: the text never says a stride below 1 raises"
+    text = " ".join(nb.cells[ids.index("maxpool2d_forward") - 1].source.split())
+    docstring = " ".join(nb.cells[ids.index("maxpool2d_forward")].source.split())
+    assert "the pair (x_shape, argmax)" in docstring
+    assert "the pair `(x_shape, argmax)`" in text and "whatever your backward pass" not in text
+    assert "$(N, C, H_o, W_o, 2)$" in text and "(N, C, Ho, Wo, 2)" in docstring
+
+
+def test_chapter_07_indexes_the_input_as_the_notation_table_does():
+    """p is padding (intro.md's notation table): an input position in a backward pass is (u, v)."""
+    text = markdown("07_pooling")
+    assert "x[n, c, u, v]" in text and "= (u, v)" in text
+    assert not re.search(r"x\[n, c, p, q\]|\(p, q\)", text)
