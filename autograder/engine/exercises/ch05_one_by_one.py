@@ -98,15 +98,12 @@ conv_macs = Exercise(
             "multiply-accumulates, for each of the F * Ho * Wo outputs.",
             lambda c, f, k, hw: solutions.conv_macs(1, f, k, hw),
         ),
+        # F * C * kh * kw is also the number of weights: one model for both ways of reaching it
         Mistake(
             "output positions forgotten",
-            "The filters are applied at every one of the Ho * Wo output positions: multiply by Ho * Wo.",
+            "F * C * kh * kw is the number of weights; every weight is used once at each of the Ho * Wo "
+            "output positions: multiply by Ho * Wo.",
             lambda c, f, k, hw: solutions.conv_macs(c, f, k, 1),
-        ),
-        Mistake(
-            "parameters counted instead of MACs",
-            "That is the number of weights, F * C * kh * kw; every weight is used once per output position.",
-            lambda c, f, k, hw: solutions.conv_parameters(c, f, k, bias=False),
         ),
     ),
 )
