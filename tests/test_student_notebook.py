@@ -23,7 +23,7 @@ from nbclient import NotebookClient
 from traitlets.config import Config
 
 from autograder.engine import exercises
-from autograder.publishing import execute, jupyter
+from autograder.publishing import execute, jupyter, release
 
 CHAPTER_IDS = [p.stem for p in SOURCES]
 COLLAPSED_TAGS = {"remove-cell", "hide-input"}  # the preamble, and figure-drawing code the site hides
@@ -118,7 +118,8 @@ def test_demos_run_with_the_model_answers(chapter_id, executed):
 def test_the_released_text_has_the_numbers_not_the_roles(chapter_id, course, executed):
     """In Jupyter a glue role would show as ``{glue:text}`name```: the release writes the number in,
     formatted by myst-nb as on the site; the rest of the text is the source's, with its MyST markup
-    turned into markdown Jupyter renders (tests/publishing/test_release.py checks each conversion)."""
+    turned into markdown Jupyter renders (tests/publishing/test_release.py checks each conversion), and
+    a hint's "explorer above" said as "explorer on the chapter's page"."""
     values = execute.glued(executed[chapter_id])
     site = jupyter.read_site(course)
 
@@ -132,7 +133,7 @@ def test_the_released_text_has_the_numbers_not_the_roles(chapter_id, course, exe
     text = [c.source for c in nbformat.read(released, 4).cells if c.cell_type == "markdown"]
     assert not [t for t in text if "{glue" in t]
     numbers = [re.sub(r"\{glue(?::text)?\}`([\w-]+)(?::([^`]*))?`", as_on_the_site, t) for t in source]
-    assert text == [jupyter.to_jupyter(t, site, chapter_id) for t in numbers]
+    assert text == [release.explorer_wording(jupyter.to_jupyter(t, site, chapter_id)) for t in numbers]
 
 
 # What MyST looks like, independently of the converter: Jupyter would show each of these as it is.
@@ -246,3 +247,17 @@ def test_an_animation_shows_its_first_frame_and_where_it_plays(chapter_id, cours
         animations += 1
     if chapter_id in ("01_convolution", "06_dilation", "07_pooling"):
         assert animations >= 1
+
+
+@pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
+def test_no_lesson_cell_prints_a_warning(chapter_id, executed):
+    """Run with the model answers, no cell writes to stderr: a warning would be printed on the page under
+    its figure (and, naming the kernel's temporary file, would differ between two runs, so the student's
+    notebook would not ship that figure)."""
+    warned = [
+        (cell.get("id"), output.text.strip().splitlines()[0])
+        for cell in executed[chapter_id].cells
+        for output in cell.get("outputs", [])
+        if output.output_type == "stream" and output.name == "stderr"
+    ]
+    assert not warned, warned
