@@ -20,7 +20,7 @@ from nbgrader.preprocessors import ClearHiddenTests
 import solutions
 from autograder.engine import exercises, grade, judge, runner
 from autograder.engine.exercise import CALLS
-from autograder.publishing.points import RUN_ON_SUBMISSION, generate_assignment_pipeline
+from autograder.publishing.points import RUN_ON_SUBMISSION, RegistryPoints, generate_assignment_pipeline
 
 EVERY_CASE = [(ex, i, c) for ex in exercises.EXERCISES.values() for i, c in enumerate(ex.cases())]
 CASE_IDS = [ex.case_id(i) for ex, i, _ in EVERY_CASE]
@@ -494,7 +494,7 @@ def _student_view(cell_source: str, meta: dict) -> str:
     cell = nbformat.v4.new_code_cell(cell_source, metadata={"nbgrader": dict(meta)})
     nb.cells.append(cell)
     pipeline = generate_assignment_pipeline()
-    for step in [pipeline[0], *pipeline[pipeline.index(ClearHiddenTests) :]]:  # points first
+    for step in [RegistryPoints, *pipeline[pipeline.index(ClearHiddenTests) :]]:  # points first
         nb, _ = step().preprocess(nb, {})
     return nb.cells[0].source
 
