@@ -361,11 +361,15 @@ def _type_name(value) -> str:
 
 
 def _expected(exercise: Exercise, case: Case):
-    """(value, None) or (None, ValueError message) from the reference."""
-    try:
+    """(the reference's value, None), or for an invalid case (None, the reference's ValueError message).
+    A reference that disagrees with the case table is a fault of the grader: it raises."""
+    if not case.invalid:
         return exercise.reference(*case.args), None
+    try:
+        exercise.reference(*case.args)
     except ValueError as exc:
         return None, str(exc)
+    raise RuntimeError(f"{exercise.name}: the reference accepts the invalid case {case.label!r}")
 
 
 def _diagnose(exercise: Exercise, case: Case, got) -> Mistake | None:

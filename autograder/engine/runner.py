@@ -218,10 +218,15 @@ def drive_conv_backward(funcs, name, args, h=GRADIENT_STEP):
     return gradients, tuple(numerical)
 
 
+# Each driver: the function that calls the student's functions on a case, and that call written as the
+# code a student would type, for the feedback (None: ``name(*args)``; ``{0}``, ``{1}``... are the case's
+# arguments, ``{uses[0]}`` the first function the exercise ``uses``).
 DRIVERS = {
-    "call": drive_call,
-    "maxpool_backward": drive_maxpool_backward,
-    "conv_backward": drive_conv_backward,
+    "call": (drive_call, None),
+    # the backward pass gets the cache of the student's own forward pass on (x, kernel_size, stride)
+    "maxpool_backward": (drive_maxpool_backward, "{name}({3}, {uses[0]}({0}, {1}, {2})[1])"),
+    # conv2d_backward(dout, x, weight, stride, padding)
+    "conv_backward": (drive_conv_backward, None),
 }
 
 
@@ -233,7 +238,7 @@ def run_case(funcs, name, driver, args):
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            value = DRIVERS[driver](funcs, name, call_args)
+            value = DRIVERS[driver][0](funcs, name, call_args)
         record = {"ok": value}
     except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are student errors too
         if isinstance(exc, KeyboardInterrupt):

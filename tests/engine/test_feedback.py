@@ -19,7 +19,6 @@ from nbgrader.preprocessors import ClearHiddenTests
 
 import solutions
 from autograder.engine import exercises, grade, judge, runner
-from autograder.engine.exercise import CALLS
 from autograder.publishing.points import RUN_ON_SUBMISSION, RegistryPoints, generate_assignment_pipeline
 
 EVERY_CASE = [(ex, i, c) for ex in exercises.EXERCISES.values() for i, c in enumerate(ex.cases())]
@@ -106,10 +105,6 @@ def test_the_snippet_run_on_the_reference_gives_the_expected_value(exercise, ind
     if exercise.project is not None:
         expected, got = exercise.project(expected), exercise.project(got)
     assert judge.compare(expected, got, rtol=0, atol=0) == (None, None)
-
-
-def test_every_driver_has_a_call_form():
-    assert set(CALLS) == set(runner.DRIVERS)
 
 
 @pytest.mark.parametrize(

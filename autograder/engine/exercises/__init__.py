@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
+
+from packaging.requirements import Requirement
 
 from autograder.engine.exercise import Exercise
 
-# What student code may import besides the standard library: what the notebooks promise. The grader
-# refuses anything else with a message naming it, and the Gradescope bundle installs exactly these.
-# To allow another package, add it here and to requirements.txt.
-STUDENT_PACKAGES = ("numpy", "matplotlib")
+# What student code may import besides the standard library (the requirements there, one a line), as
+# the names the grader allows; the Gradescope bundle installs that file.
+STUDENT_REQUIREMENTS = Path(__file__).parent.parent / "student-requirements.txt"
+
+
+def _student_packages() -> tuple[str, ...]:
+    lines = (line.split("#")[0].strip() for line in STUDENT_REQUIREMENTS.read_text().splitlines())
+    return tuple(Requirement(line).name for line in lines if line)
+
+
+STUDENT_PACKAGES = _student_packages()
 
 
 def _load() -> dict[str, list[Exercise]]:
