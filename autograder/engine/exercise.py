@@ -91,15 +91,13 @@ class Exercise:
         return (self.name, *self.uses)
 
 
-GRADED_SUFFIX = "_graded"
+CELL_KINDS = ("solution", "visible", "graded")  # an exercise's cells in a chapter notebook
 
 
-def grade_id(name: str) -> str:
-    """The nbgrader grade id of the graded test cell of exercise ``name`` (its solution cell's is
-    ``name`` itself)."""
-    return f"{name}{GRADED_SUFFIX}"
-
-
-def exercise_name(graded_cell_id: str) -> str:
-    """The exercise a graded test cell's grade id belongs to (the inverse of :func:`grade_id`)."""
-    return graded_cell_id.removesuffix(GRADED_SUFFIX)
+def grade_id(name: str, kind: str = "graded") -> str:
+    """The nbgrader grade id of exercise ``name``'s cell of ``kind`` (one of :data:`CELL_KINDS`): its
+    solution cell's is ``name`` itself, its visible tests' ``<name>_visible``, its graded tests'
+    ``<name>_graded``. The one place these ids are spelled: nothing reads an exercise back out of one."""
+    if kind not in CELL_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(CELL_KINDS)}, not {kind!r}")
+    return name if kind == "solution" else f"{name}_{kind}"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from autograder.engine.exercise import Exercise
+from autograder.engine.exercise import Exercise, grade_id
 
 # What student code may import besides the standard library (the requirements there, one a line), as
 # the names the grader allows; the Gradescope bundle installs that file.
@@ -38,6 +38,8 @@ def _load() -> dict[str, list[Exercise]]:
 
 CHAPTERS: dict[str, list[Exercise]] = _load()
 EXERCISES: dict[str, Exercise] = {ex.name: ex for exercises in CHAPTERS.values() for ex in exercises}
+# The exercise each graded test cell grades, by the cell's grade id.
+BY_GRADED_CELL: dict[str, Exercise] = {grade_id(name): ex for name, ex in EXERCISES.items()}
 
 
 def exercise(name: str) -> Exercise:

@@ -115,7 +115,7 @@ def _out_and_argmax(value):
     out = _out_only(value)
     cache = value[1]
     if not isinstance(cache, tuple | list) or len(cache) != 2:
-        raise TypeError(
+        raise WrongKind(
             "the cache must be a pair (x_shape, argmax), argmax an int array (N, C, Ho, Wo, 2) of the "
             f"(row, column) in x of each window's maximum; got {type(cache).__name__}"
         )
