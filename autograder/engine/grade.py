@@ -328,15 +328,19 @@ def _not_graded(chapter_id: str | None, message: str, start: float | None = None
 
 
 def verdict(result: ExerciseResult, stopped: str | None = None) -> dict:
-    """The structured verdict on one exercise, as a graded test's ``extra_data``: the exercise, the id
-    of every failing case, the mistake named for its first failing case (None if that case matches no
+    """The structured verdict on one exercise, as a graded test's ``extra_data``: the exercise, the
+    first line of its feedback (``headline``), its first failing case (label and id), the id of every
+    failing case, the mistake named for its first failing case (None if that case matches no
     known mistake or nothing failed), whether it got full marks, and why it stopped before its cases
     were judged (one of :data:`STOPPED`, or None). The class report reads these, never the feedback."""
     mistake = result.failure.mistake if result.failure is not None else None
     if result.problem and stopped is None:
         stopped = UNREADABLE
+    first = result.failure if not result.problem else None
     return {
         "exercise": result.name,
+        "headline": result.headline(),
+        "first_failure": {"label": first.case.label, "case_id": first.case_id} if first else None,
         "failed_cases": result.failed,
         "mistake": mistake.name if mistake is not None else None,
         "full_marks": bool(result.total) and result.passed == result.total and not result.problem,
