@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import io
 import json
 import os
 import re
@@ -15,8 +14,7 @@ from urllib.parse import urlparse
 import nbformat
 import yaml
 
-from autograder.engine import exercises, grade, notebook, runner, sandbox
-from autograder.engine.judge import judge_exercise
+from autograder.engine import exercises, grade, sandbox
 from autograder.publishing import ROOT
 from autograder.publishing.course import (  # noqa: F401 - the tests' notebook factories
     CLASS_KINDS,
@@ -57,23 +55,11 @@ def grade_file(path: Path, **options) -> dict:
 
 
 def grade_in_process(path: Path) -> dict:
-    """Grade a notebook of trusted test answers the way the sandbox does (same extraction, cell
-    loading, calls, plain-data round trip and judge), but in this process: for the many wrong and
-    unusual answers whose diagnosis is what a test checks. Each chapter's model answers, its stubs
-    and every hostile submission still go through the sandbox."""
-    submission = notebook.extract(path)
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        namespace, _ = runner.load_cells([cell.source for cell in submission.cells])
-    funcs = {k: v for k, v in namespace.items() if callable(v)}
-    results = []
-    for ex in exercises.chapter(submission.chapter):
-        cases = ex.cases()
-        if ex.name not in funcs:
-            results.append(judge_exercise(ex, cases, None, problem=f"No function named {ex.name}."))
-            continue
-        records, output = runner.run_exercise(funcs, ex.name, ex.driver, [c.args for c in cases], 10.0)
-        results.append(judge_exercise(ex, cases, runner.normalise(records), output=output))
-    return grade._document(results, "", 0.0)
+    """Grade a notebook of trusted test answers through the grader's own pipeline, with the runner in
+    a forked child of this process instead of a new sandboxed interpreter: for the many wrong and
+    unusual answers whose diagnosis is what a test checks. Each chapter's model answers, its stubs and
+    every hostile submission still go through the sandbox."""
+    return grade.grade_notebook(path, in_process=True)
 
 
 def result_for(doc: dict, name: str) -> dict:

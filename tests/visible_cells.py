@@ -7,6 +7,9 @@ import nbformat
 import numpy as np
 from helpers import model_answers, source_notebook
 
+from autograder.engine import exercises
+from autograder.engine.exercise import grade_id
+
 
 def _cells(chapter_id: str) -> dict[str, str]:
     nb = nbformat.read(source_notebook(chapter_id), as_version=4)
@@ -14,7 +17,7 @@ def _cells(chapter_id: str) -> dict[str, str]:
 
 
 def visible_source(chapter_id: str, name: str) -> str:
-    return _cells(chapter_id)[f"{name}_visible"]
+    return _cells(chapter_id)[grade_id(name, "visible")]
 
 
 def run_visible(chapter_id: str, name: str, wrong: str | None = None) -> None:
@@ -23,12 +26,16 @@ def run_visible(chapter_id: str, name: str, wrong: str | None = None) -> None:
     Raises what the cell raises (an AssertionError when a visible test catches the answer)."""
     cells = _cells(chapter_id)
     namespace = {"np": np, "__name__": "__visible__"}
-    for grade_id, source in cells.items():
-        if not grade_id.endswith(("_visible", "_graded")) and not grade_id.startswith("earlier_"):
-            exec(compile(source, f"<{grade_id}>", "exec"), namespace)  # noqa: S102 - our own notebook
+    tests = {
+        grade_id(ex.name, kind) for ex in exercises.chapter(chapter_id) for kind in ("visible", "graded")
+    }
+    for cell_id, source in cells.items():
+        if cell_id not in tests and not cell_id.startswith("earlier_"):
+            exec(compile(source, f"<{cell_id}>", "exec"), namespace)  # noqa: S102 - our own notebook
     if wrong is not None:
         exec(compile(wrong, f"<wrong {name}>", "exec"), namespace)  # noqa: S102 - a test's wrong answer
-    exec(compile(cells[f"{name}_visible"], f"<{name}_visible>", "exec"), namespace)  # noqa: S102
+    visible = grade_id(name, "visible")
+    exec(compile(cells[visible], f"<{visible}>", "exec"), namespace)  # noqa: S102
 
 
 def run_visible_with(chapter_id: str, grade_id: str, replaced: dict) -> None:

@@ -102,22 +102,22 @@ def discover(submitted: Path) -> list[Item]:
 
 def _runs(todo, pool: Executor, window: int, limits: sandbox.Limits, isolation: str):
     """``(item, key, start, outcome)`` as each sandboxed run finishes, at most ``window`` submitted at
-    once. ``outcome`` is what :func:`cluster.run_notebook` sent back, an exception, or (for a missing
-    notebook) its results document. Stops the whole run, cancelling what is queued, if a machine
-    cannot grade at all."""
+    once. ``outcome`` is what :func:`cluster.run_notebook` sent back (a :class:`grade.Ran`, also
+    for a missing or unreadable notebook) or an exception. Stops the whole run, cancelling what is
+    queued, if a machine cannot grade at all."""
     queue, waiting = iter(todo), {}
     while True:
         for item, key in queue:
             start = time.monotonic()
             if not item.notebook.exists():
                 message = f"No notebook was submitted for {item.chapter}."
-                yield item, key, start, {"document": grade.not_gradable(item.notebook, message, item.chapter)}
+                yield item, key, start, grade.Ran(item.chapter, not_graded=message)
                 continue
             try:
                 data = notebook.read_capped(item.notebook)
             except notebook.SubmissionError as exc:
                 message = f"Could not grade {item.notebook.name}: {exc}"
-                yield item, key, start, {"document": grade.not_gradable(item.notebook, message, item.chapter)}
+                yield item, key, start, grade.Ran(item.chapter, not_graded=message)
                 continue
             args = (data, item.notebook.name, item.chapter, limits, isolation, cluster.WORKER_DIGEST)
             try:
@@ -262,7 +262,7 @@ def _record(book, item, key, start, outcome, limits, rules, summary) -> None:
             details = "".join(traceback.format_exception(outcome))
             raise GraderError(f"grading failed: {type(outcome).__name__}: {outcome}", details)
         try:
-            results = cluster.judge(outcome, item.chapter, limits, start)
+            results = grade.judge(outcome, limits, start)
             if rules:
                 results = late.apply(results, _lateness(rules, item))
         except GraderError:

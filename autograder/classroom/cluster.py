@@ -1,12 +1,11 @@
 """Where a class's sandboxed runs happen: local threads, or the workers of a Dask cluster.
 
 Both are a :class:`concurrent.futures.Executor` (Dask's ``Client.get_executor()`` is one), so class
-grading has one code path. What crosses to a worker is the notebook's bytes; the worker reads it,
-builds the job (the student's cells and the seeded cases) and runs it in its sandbox. What comes
-back is the notebook as the worker read it (its cells and notes) and the bytes of the files the
-sandbox wrote (``cells.json``, ``result-<exercise>.json`` and ``.npz``), which this machine reads
-the way it reads a local sandbox's, without pickle. The judge (comparing with the reference
-solutions) and the gradebook stay on this machine.
+grading has one code path. What crosses to a worker is the notebook's bytes; the worker runs it the
+way one notebook is run (:func:`autograder.engine.grade.run_submission`: read it, generate its cases,
+run them in its sandbox, read back what the sandbox wrote, without pickle). What comes back is that
+plain data, which this machine judges (:func:`autograder.engine.grade.judge`, comparing with the
+reference solutions) and records in the gradebook.
 
 A worker that cannot grade says so on its first task, and the whole run stops with that message
 (grades already recorded stay): a sandbox that cannot start (unless the instructor chose
@@ -16,11 +15,8 @@ A worker that cannot grade says so on its first task, and the whole run stops wi
 from __future__ import annotations
 
 import hashlib
-import os
-import re
 import shutil
 import socket
-import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -28,16 +24,19 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from autograder.engine import exercises, grade, runner, sandbox
+from autograder.engine import exercise, exercises, grade, notebook, runner, sandbox
 from autograder.errors import UsageError
 
-# What a worker runs of the grader: this module, the sandbox and the runner inside it. The cases and the
-# judge stay here, so a worker is fit to grade if these three files are the same as on this machine.
+# What a worker runs of the grader: this module, reading the notebook, generating the cases, the sandbox
+# and the runner inside it. The judge stays here; a worker is fit to grade if these files and the
+# exercises' declarations (the cases) are the same as on this machine.
 WORKER_DIGEST = hashlib.sha256(
-    b"".join(Path(m.__file__).read_bytes() for m in (runner, sandbox, sys.modules[__name__]))
+    b"".join(
+        Path(m.__file__).read_bytes()
+        for m in (runner, sandbox, notebook, grade, exercise, sys.modules[__name__])
+    )
+    + b"".join(path.read_bytes() for path in sorted(Path(exercises.__file__).parent.glob("*.py")))
 ).hexdigest()
-_RESULT = re.compile(r"^(cells\.json|result-[A-Za-z_][A-Za-z0-9_]*(\.case\d{1,4}|\.stop)?\.(json|npz))$")
-MAX_RESULT_BYTES = 64 * 2**20  # all result files of one submission; the sandbox caps each at file_mb
 
 
 class WorkerSetupError(RuntimeError):
@@ -75,79 +74,16 @@ def check_machine(isolation: str, worker_digest: str) -> bool:
 
 def run_notebook(
     data: bytes, name: str, chapter: str, limits: sandbox.Limits, isolation: str, worker_digest: str
-) -> dict:
-    """On the machine doing the run: read the notebook (``data``, saved as ``name``), build its job,
-    run it in a sandbox. Returns the notebook as read and the result files, or the results document
-    of a file that cannot be graded at all."""
+) -> grade.Ran:
+    """On the machine doing the run: :func:`autograder.engine.grade.run_submission` on the notebook
+    ``data`` (saved as ``name``). What it returns is plain data, judged where the gradebook is."""
     bubblewrap = check_machine(isolation, worker_digest)
     folder = Path(tempfile.mkdtemp(prefix="notebook-"))
     try:
         (folder / name).write_bytes(data)
-        prepared = grade.prepare(folder / name, chapter)
+        return grade.run_submission(folder / name, chapter, limits=limits, bubblewrap=bubblewrap)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    if isinstance(prepared, dict):
-        return {"document": prepared}
-    run = sandbox.run(prepared.job, prepared.arrays, limits, bubblewrap=bubblewrap)
-    try:
-        return {
-            "submission": prepared.submission,
-            "files": _result_files(run.workdir),
-            "returncode": run.returncode,
-            "timed_out": run.timed_out,
-            "output": run.output,
-            "isolated": run.isolated,
-        }
-    finally:
-        shutil.rmtree(run.workdir, ignore_errors=True)
-
-
-def judge(packed: dict, chapter: str, limits: sandbox.Limits, start: float) -> dict:
-    """Here: the results document of what :func:`run_notebook` sent back, judged against the
-    chapter's cases (generated here from their seeds, the same on every machine)."""
-    if "document" in packed:
-        return packed["document"]
-    chapter_exercises = exercises.chapter(chapter)
-    cases = {ex.name: ex.cases() for ex in chapter_exercises}
-    # The job itself ran elsewhere: judging needs the notebook as read, the cases and the run.
-    prepared = grade.Prepared(packed["submission"], chapter_exercises, cases, {}, {}, start)
-    return grade.finish(prepared, unpack(packed), limits)
-
-
-def _result_files(workdir: Path) -> dict[str, bytes]:
-    """The result files the runner wrote: regular files only (a symlink planted by the submission
-    would otherwise read the worker's own files), named as the runner names them, size-capped."""
-    files, total = {}, 0
-    for name in sorted(os.listdir(workdir)):
-        if not _RESULT.match(name):
-            continue
-        try:
-            fd = os.open(workdir / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError:
-            continue
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                continue
-            with os.fdopen(os.dup(fd), "rb") as f:
-                data = f.read(MAX_RESULT_BYTES - total + 1)
-        finally:
-            os.close(fd)
-        total += len(data)
-        if total > MAX_RESULT_BYTES:
-            break  # the rest is missing: those exercises are reported as not finished
-        files[name] = data
-    return files
-
-
-def unpack(packed: dict) -> sandbox.Run:
-    """A local :class:`sandbox.Run` holding the result files a worker sent back."""
-    workdir = Path(tempfile.mkdtemp(prefix="grade-"))
-    for name, data in packed["files"].items():
-        if _RESULT.match(name):
-            (workdir / name).write_bytes(data)
-    return sandbox.Run(
-        workdir, packed["returncode"], packed["timed_out"], packed["output"], packed["isolated"]
-    )
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from autograder.engine import exercises
 from autograder.engine.grade import exercise_of
+from autograder.engine.judge import verdict_lines
 
 if TYPE_CHECKING:
     from autograder.classroom.gradebook import Row
@@ -107,16 +108,12 @@ def stale_note(row: Row) -> str:
 def _verdicts(row: Row) -> str:
     """For each exercise that lost points: its verdict (the first line of its feedback: why it could
     not run, or how many cases passed), its first failing case (its label and id) and the mistake
-    diagnosed, if any, and the ids of all its failing cases."""
+    diagnosed, if any, and the ids of all its failing cases (read from its verdict's fields)."""
     lines = []
     for test in row.results["tests"]:
         if test["score"] < test["max_score"]:
-            feedback = test["output"].splitlines()
-            lines += feedback[:1] + [line for line in feedback if line.startswith(VERDICT_LINES)]
+            lines += verdict_lines(test["extra_data"])
     return "\n".join(lines)
-
-
-VERDICT_LINES = ("First failure, case ", "Diagnosis: ", "Failing cases ")
 
 
 PAGE = """<!DOCTYPE html>

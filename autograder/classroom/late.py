@@ -198,12 +198,12 @@ def assess(deadlines: Deadlines, student: str, chapter: str, submitted_at: datet
 
 
 def apply(results: dict, lateness: Lateness) -> dict:
-    """A copy of a results document with the penalty taken off its score and said in its output."""
-    raw = results.get("late", {}).get("raw_score", results["score"])
-    late = lateness.as_dict(raw)
-    message = results.get("output", "")
-    if "late" in results:  # a recorded document: drop the earlier late-penalty line
-        message = "\n".join(line for line in message.splitlines() if not line.startswith("Late: "))
+    """A copy of a results document with the penalty taken off its score and said in its output. Its
+    ``late`` field keeps the grader's own score and output, which applying it again starts from."""
+    earlier = results.get("late", {})
+    raw = earlier.get("raw_score", results["score"])
+    message = earlier.get("raw_output", results.get("output", ""))
+    late = {**lateness.as_dict(raw), "raw_output": message}
     line = _message(late, lateness)
     return {
         **results,

@@ -14,7 +14,7 @@ import sys
 import types
 import warnings
 
-from autograder.engine import exercises, runner
+from autograder.engine import exercises, grade, runner
 from autograder.engine.judge import ExerciseResult, judge_exercise
 
 
@@ -61,7 +61,7 @@ def run(name: str, func, **uses) -> ExerciseResult:
         warnings.simplefilter("ignore")
         records, output = runner.run_exercise(funcs, name, exercise.driver, [c.args for c in cases])
         records = runner.normalise(records)  # the plain-data view the sandboxed grader gets
-        return judge_exercise(exercise, cases, records, output=output)
+        return grade.judge_records(exercise, cases, records, output, [], None)[0]
 
 
 def check(name: str, func, **uses) -> float:

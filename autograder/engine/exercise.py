@@ -12,13 +12,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from autograder.engine import runner
+
 
 @dataclass(frozen=True)
 class Case:
-    """One graded call: a label a student can read and the arguments of the call."""
+    """One graded call: a label a student can read and the arguments of the call. ``invalid``: the
+    arguments break the exercise's contract, so the answer must raise ``ValueError`` (the reference
+    does, with the message the feedback quotes)."""
 
     label: str
     args: tuple
+    invalid: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,8 @@ class Exercise:
     """A graded function.
 
     ``make_cases(rng)`` returns the cases (seeded from the exercise name, so every run of every
-    grader sees the same ones); ``reference`` gives the expected value for a case's arguments (a
-    ``ValueError`` from it means the student must raise ``ValueError`` too).
+    grader sees the same ones); ``reference`` gives the expected value for a case's arguments, and
+    raises ``ValueError`` on exactly the cases marked ``invalid``.
     """
 
     name: str
@@ -75,7 +80,7 @@ class Exercise:
     def call(self, args: Sequence[str]) -> str:
         """The call the grader makes for one case, as code, given the case's arguments as code: what a
         student pastes into the notebook to run their own function on that case."""
-        form = CALLS[self.driver]
+        form = runner.DRIVERS[self.driver][1]
         if form is None:
             return f"{self.name}({', '.join(args)})"
         return form.format(*args, name=self.name, uses=self.uses)
@@ -86,25 +91,13 @@ class Exercise:
         return (self.name, *self.uses)
 
 
-# How each of the runner's drivers (``autograder.engine.runner.DRIVERS``) calls the student's functions
-# on a case, written as the code a student would type; None: ``name(*args)``. ``{0}``, ``{1}``... are
-# the case's arguments, ``{uses[0]}`` the first function the exercise ``uses``.
-CALLS: dict[str, str | None] = {
-    "call": None,
-    # the backward pass gets the cache of the student's own forward pass on (x, kernel_size, stride)
-    "maxpool_backward": "{name}({3}, {uses[0]}({0}, {1}, {2})[1])",
-    "conv_backward": None,  # conv2d_backward(dout, x, weight, stride, padding)
-}
-
-GRADED_SUFFIX = "_graded"
+CELL_KINDS = ("solution", "visible", "graded")  # an exercise's cells in a chapter notebook
 
 
-def grade_id(name: str) -> str:
-    """The nbgrader grade id of the graded test cell of exercise ``name`` (its solution cell's is
-    ``name`` itself)."""
-    return f"{name}{GRADED_SUFFIX}"
-
-
-def exercise_name(graded_cell_id: str) -> str:
-    """The exercise a graded test cell's grade id belongs to (the inverse of :func:`grade_id`)."""
-    return graded_cell_id.removesuffix(GRADED_SUFFIX)
+def grade_id(name: str, kind: str = "graded") -> str:
+    """The nbgrader grade id of exercise ``name``'s cell of ``kind`` (one of :data:`CELL_KINDS`): its
+    solution cell's is ``name`` itself, its visible tests' ``<name>_visible``, its graded tests'
+    ``<name>_graded``. The one place these ids are spelled: nothing reads an exercise back out of one."""
+    if kind not in CELL_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(CELL_KINDS)}, not {kind!r}")
+    return name if kind == "solution" else f"{name}_{kind}"

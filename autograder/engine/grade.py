@@ -8,10 +8,9 @@ the diagnosis and the score happen here, in the grader's own process.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.engine import exercises, notebook, runner, sandbox
@@ -43,28 +42,51 @@ RUNNER_STOPPED = (
 
 
 @dataclass
-class Prepared:
-    """A submission ready for the sandbox: the job to run there, and what judging it needs here."""
+class Ran:
+    """What running one submission left, as plain data read once: the notebook as read (its cells and
+    notes), the seeded cases it ran on, and for each exercise what the sandbox wrote (see
+    :func:`read`); or, for a file that could not be read at all, why (``not_graded``). It crosses
+    from the machine that ran the submission (a Dask worker) to the one that judges it."""
 
-    submission: notebook.Submission
-    exercises: list
-    cases: dict
-    job: dict
-    arrays: dict
-    start: float
+    chapter: str | None
+    submission: notebook.Submission | None = None
+    cases: dict = field(default_factory=dict)  # exercise name -> its cases, generated once
+    cell_errors: list | None = None  # None: the runner never finished loading the cells
+    exercises: dict = field(default_factory=dict)  # exercise name -> what it left, see read()
+    returncode: int | None = 0
+    timed_out: bool = False
+    output: str = ""
+    isolated: bool = True
+    not_graded: str | None = None
 
 
-def prepare(path: str | Path, chapter: str | None = None) -> Prepared | dict:
-    """Read a notebook and build its sandbox job; a results document if it cannot be graded at all.
-    Grading is ``prepare``, :func:`autograder.engine.sandbox.run` on the job (here or on another
-    machine), then :func:`finish`."""
-    start, path = time.monotonic(), Path(path)
+def run_submission(
+    path: str | Path,
+    chapter: str | None = None,
+    *,
+    limits: sandbox.Limits | None = None,
+    bubblewrap: bool = True,
+    in_process: bool = False,
+) -> Ran:
+    """Run the notebook at ``path``: read it, generate its chapter's cases, run its cells and the
+    cases in the sandbox (see :func:`autograder.engine.sandbox.run` for ``bubblewrap`` and
+    ``in_process``) and read back what they left. Never judges; never raises for a bad submission."""
+    path = Path(path)
     try:
         submission = notebook.extract(path, chapter)
     except notebook.SubmissionError as exc:
-        return not_gradable(path, f"Could not grade {path.name}: {exc}", chapter, start=start)
+        return Ran(
+            chapter or notebook.chapter_from_path(path), not_graded=f"Could not grade {path.name}: {exc}"
+        )
     chapter_exercises = exercises.chapter(submission.chapter)
     cases = {ex.name: ex.cases() for ex in chapter_exercises}
+    job, arrays = make_job(submission, cases)
+    run = sandbox.run(job, arrays, limits or sandbox.Limits(), bubblewrap=bubblewrap, in_process=in_process)
+    return read(run, submission, cases)
+
+
+def make_job(submission: notebook.Submission, cases: dict) -> tuple[dict, dict]:
+    """The sandbox's job for a submission and its cases (exercise name to cases), and its arrays."""
     enc = runner.Encoder()
     job = {
         "cells": [cell.source for cell in submission.cells],
@@ -75,42 +97,75 @@ def prepare(path: str | Path, chapter: str | None = None) -> Prepared | dict:
                 "driver": ex.driver,
                 "cases": enc.encode([list(c.args) for c in cases[ex.name]]),
             }
-            for ex in chapter_exercises
+            for ex in map(exercises.exercise, cases)
         ],
     }
-    return Prepared(submission, chapter_exercises, cases, job, enc.arrays, start)
+    return job, enc.arrays
 
 
-def finish(prepared: Prepared, run: sandbox.Run, limits: sandbox.Limits) -> dict:
-    """Judge what the sandbox ``run`` of a prepared job left behind (then delete it)."""
-    submission, cases = prepared.submission, prepared.cases
-    try:
-        cell_errors = run.cell_errors()
-        judged, attention = [], []
-        for ex in prepared.exercises:
-            failed_cell = _failed_cell(ex.name, submission.cells, cell_errors)
-            judged.append(_judge(ex, cases[ex.name], run, cell_errors, failed_cell, attention, limits))
-    finally:
-        shutil.rmtree(run.workdir, ignore_errors=True)
+def read(run: sandbox.Run, submission: notebook.Submission, cases: dict) -> Ran:
+    """Read once what a sandbox ``run`` wrote. For each exercise: ``result`` (what its child wrote:
+    records and output, ``missing``, ``grader_error``, or None if nothing), ``partial`` (the records
+    saved case by case) and ``stop`` (how its child ended), or ``unreadable`` (the exception's name)
+    when the untrusted files cannot be read; ``partial``/``stop`` are None when they cannot."""
+    found = {}
+    for name, its_cases in cases.items():
+        try:
+            entry = {"result": runner.read_result(run.files, name)}
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # written by untrusted code
+            found[name] = {"unreadable": type(exc).__name__}
+            continue
+        try:
+            entry["partial"] = runner.read_partial(run.files, name, len(its_cases))
+            entry["stop"] = runner.read_stop(run.files, name)
+        except (OSError, ValueError, KeyError, TypeError):
+            entry["partial"] = entry["stop"] = None
+        found[name] = entry
+    return Ran(
+        submission.chapter,
+        submission,
+        cases,
+        runner.read_cell_errors(run.files),
+        found,
+        run.returncode,
+        run.timed_out,
+        run.output,
+        run.isolated,
+    )
+
+
+def judge(ran: Ran, limits: sandbox.Limits | None = None, start: float | None = None) -> dict:
+    """The results document of a run (:func:`run_submission`): each exercise's records compared with
+    the reference on the same cases, its diagnosis and its score. ``start`` is when grading it began
+    (for the execution time). A fault of the grading code raises :class:`GraderError`."""
+    limits = limits or sandbox.Limits()
+    start = time.monotonic() if start is None else start
+    if ran.not_graded is not None:
+        return _not_graded(ran.chapter, ran.not_graded, start)
+    submission, cell_errors = ran.submission, ran.cell_errors
+    judged, attention = [], []
+    for ex in exercises.chapter(ran.chapter):
+        failed_cell = _failed_cell(ex.name, submission.cells, cell_errors)
+        judged.append(_judge(ex, ran.cases[ex.name], ran, failed_cell, attention, limits))
     for error in cell_errors or []:
         if error.get("type") == "SyntaxError":
             attention.insert(0, f"syntax error in notebook cell {submission.cells[error['cell']].index}")
     messages = list(submission.notes)
-    if not run.isolated:
+    if not ran.isolated:
         messages.insert(0, PROCESS_ISOLATION_NOTE)
-    if run.timed_out:
+    if ran.timed_out:
         attention.append(f"time limit: stopped after {limits.wall_seconds:g} s")
         messages.append(
             f"Grading stopped after {limits.wall_seconds:g} s (an infinite loop at the top level of a cell?)."
         )
-    elif run.returncode != 0:
+    elif ran.returncode != 0:
         messages.append(
-            f"For your instructor: the grading process exited with status {run.returncode}; "
-            f"the end of its output:\n{run.tail()}"
+            f"For your instructor: the grading process exited with status {ran.returncode}; "
+            f"the end of its output:\n{ran.output[-sandbox.OUTPUT_TAIL :]}"
         )
     results = [result for result, _ in judged]
     stopped = {result.name: why for result, why in judged}
-    doc = _document(results, "\n".join(messages), prepared.start, stopped)
+    doc = _document(results, "\n".join(messages), start, stopped)
     doc["extra_data"] = {"attention": attention}
     return doc
 
@@ -121,17 +176,17 @@ def grade_notebook(
     limits: sandbox.Limits | None = None,
     bubblewrap: bool = True,
     chapter: str | None = None,
+    in_process: bool = False,
 ) -> dict:
-    """Grade one notebook; never raises for a bad submission. Returns the results document.
+    """Grade one notebook (:func:`run_submission`, then :func:`judge`); never raises for a bad
+    submission. Returns the results document.
 
     ``bubblewrap`` says whether student code runs in the sandbox (check first with
     :func:`autograder.engine.sandbox.probe`) or in a plain subprocess; ``chapter`` overrides the
     chapter the notebook's metadata, name or functions give."""
-    limits = limits or sandbox.Limits()
-    prepared = prepare(path, chapter)
-    if isinstance(prepared, dict):
-        return prepared
-    return finish(prepared, sandbox.run(prepared.job, prepared.arrays, limits, bubblewrap=bubblewrap), limits)
+    start = time.monotonic()
+    ran = run_submission(path, chapter, limits=limits, bubblewrap=bubblewrap, in_process=in_process)
+    return judge(ran, limits, start)
 
 
 def _describe_error(cell: notebook.Cell, error: dict) -> str:
@@ -160,32 +215,31 @@ def _failed_cell(name: str, cells: list[notebook.Cell], errors: list[dict] | Non
 def _judge(
     exercise,
     cases,
-    run: sandbox.Run,
-    cell_errors,
+    ran: Ran,
     failed_cell: tuple[str, str] | None,
     attention: list[str],
-    limits: sandbox.Limits | None = None,
+    limits: sandbox.Limits,
 ) -> tuple[ExerciseResult, str | None]:
-    """Judge one exercise: its result, and why it stopped before its cases were judged (one of
-    :data:`STOPPED`, or None if they were). What an instructor should look at goes into ``attention``.
-    A fault of the grading code (in the sandbox or here) raises :class:`GraderError`: it is never the
-    student's."""
-    try:
-        found = run.result(exercise.name)
-    except (OSError, ValueError, KeyError, TypeError) as exc:  # written by untrusted code
+    """Judge one exercise of a run: its result, and why it stopped before its cases were judged (one
+    of :data:`STOPPED`, or None if they were). What an instructor should look at goes into
+    ``attention``. A fault of the grading code (in the sandbox or here) raises :class:`GraderError`:
+    it is never the student's."""
+    entry = ran.exercises.get(exercise.name, {"result": None, "partial": [], "stop": {}})
+    if "unreadable" in entry:
         attention.append(f"{exercise.name}: its results could not be read")
-        problem = f"Its results could not be read ({type(exc).__name__})."
+        problem = f"Its results could not be read ({entry['unreadable']})."
         return judge_exercise(exercise, cases, None, problem=problem), UNREADABLE
+    found = entry["result"]
     if found is None and not failed_cell:
-        stopped = _stopped(exercise, cases, run, limits or sandbox.Limits(), attention)
+        stopped = _stopped(exercise, cases, ran, entry, limits, attention)
         if stopped is not None:
             return stopped
     if found is None:
         if failed_cell:
             problem, why = failed_cell
         else:
-            problem = DID_NOT_FINISH if cell_errors is not None else RUNNER_STOPPED
-            why = TIME_LIMIT if run.timed_out else DID_NOT_RUN
+            problem = DID_NOT_FINISH if ran.cell_errors is not None else RUNNER_STOPPED
+            why = TIME_LIMIT if ran.timed_out else DID_NOT_RUN
             attention.append(
                 f"{exercise.name}: did not finish (time or memory limit, or it ended the process)"
             )
@@ -202,18 +256,26 @@ def _judge(
         if not failed_cell:
             attention.append(f"{exercise.name}: no function defined")
         return judge_exercise(exercise, cases, None, problem=problem), why
-    raised = [r["raised"][0] for r in found["records"] if isinstance(r, dict) and "raised" in r]
-    if found["records"] and len(raised) == len(found["records"]) and set(raised) == {"NotImplementedError"}:
+    return judge_records(exercise, cases, found["records"], found["output"], attention, limits)
+
+
+def judge_records(
+    exercise, cases, records, output: str, attention: list[str], limits: sandbox.Limits | None
+) -> tuple[ExerciseResult, str | None]:
+    """Judge the records of an exercise whose cases all ran: in the sandbox under ``limits``, or
+    (``limits`` None) in the notebook's own process, for its ``check()`` cell."""
+    raised = [r["raised"][0] for r in records if isinstance(r, dict) and "raised" in r]
+    if records and len(raised) == len(records) and set(raised) == {"NotImplementedError"}:
         attention.append(f"{exercise.name}: untouched stub")
-    if "MemoryError" in raised:
+    if "MemoryError" in raised and limits is not None:
         attention.append(f"{exercise.name}: ran out of memory")
-        mb = (limits or sandbox.Limits()).memory_mb
-        for record in found["records"]:  # name the limit it ran into
+        mb = limits.memory_mb
+        for record in records:  # name the limit it ran into
             if isinstance(record, dict) and record.get("raised", [None])[0] == "MemoryError":
                 message = record["raised"][1]
                 record["raised"] = ["MemoryError", f"ran out of the memory limit ({mb} MB) {message}".strip()]
     try:
-        result = judge_exercise(exercise, cases, found["records"], output=found["output"])
+        result = judge_exercise(exercise, cases, records, output=output)
     except Exception as exc:  # noqa: BLE001 - the reference, the judge or a mistake model
         raise GraderError(
             f"grading code failed on {exercise.name}: {type(exc).__name__}: {exc}", traceback.format_exc()
@@ -221,13 +283,12 @@ def _judge(
     return result, UNREADABLE if result.problem else None  # malformed records
 
 
-def _stopped(exercise, cases, run: sandbox.Run, limits: sandbox.Limits, attention: list[str]):
+def _stopped(exercise, cases, ran: Ran, entry: dict, limits: sandbox.Limits, attention: list[str]):
     """The result of an exercise stopped on a case, naming the limit and the case: the cases before it
     graded from the records saved as they came, that case and the rest failed; None if the sandbox
     left nothing saying so."""
-    try:
-        records, stop = run.partial(exercise.name, len(cases)), run.stop(exercise.name)
-    except (OSError, ValueError, KeyError, TypeError):  # written by untrusted code
+    records, stop = entry["partial"], entry["stop"]
+    if records is None or stop is None:  # unreadable
         return None
     if not records and not stop:
         return None
@@ -235,7 +296,7 @@ def _stopped(exercise, cases, run: sandbox.Run, limits: sandbox.Limits, attentio
     if at == len(cases) and stop:  # every case ran; it was stopped while sending the results back
         attention.append(f"{exercise.name}: stopped after its last case, while sending back its results")
         return judge_exercise(exercise, cases, records), None
-    if run.timed_out:
+    if ran.timed_out:
         why = f"the time limit of the whole notebook ({limits.wall_seconds:g} s)"
     elif stop.get("stopped") == "time":
         why = f"the time limit ({limits.exercise_seconds:g} s for this exercise)"
@@ -254,8 +315,11 @@ def not_gradable(
     path: Path, message: str, chapter_id: str | None = None, *, start: float | None = None
 ) -> dict:
     """Results for a file that cannot be graded: every exercise of its chapter (if known) scores 0."""
+    return _not_graded(chapter_id or notebook.chapter_from_path(path), message, start)
+
+
+def _not_graded(chapter_id: str | None, message: str, start: float | None = None) -> dict:
     start = time.monotonic() if start is None else start
-    chapter_id = chapter_id or notebook.chapter_from_path(path)
     chapter_exercises = exercises.chapter(chapter_id) if chapter_id else []
     results = [judge_exercise(ex, [], None, problem=message) for ex in chapter_exercises]
     doc = _document(results, message, start, {r.name: UNREADABLE for r in results})
@@ -264,15 +328,19 @@ def not_gradable(
 
 
 def verdict(result: ExerciseResult, stopped: str | None = None) -> dict:
-    """The structured verdict on one exercise, as a graded test's ``extra_data``: the exercise, the id
-    of every failing case, the mistake named for its first failing case (None if that case matches no
+    """The structured verdict on one exercise, as a graded test's ``extra_data``: the exercise, the
+    first line of its feedback (``headline``), its first failing case (label and id), the id of every
+    failing case, the mistake named for its first failing case (None if that case matches no
     known mistake or nothing failed), whether it got full marks, and why it stopped before its cases
     were judged (one of :data:`STOPPED`, or None). The class report reads these, never the feedback."""
     mistake = result.failure.mistake if result.failure is not None else None
     if result.problem and stopped is None:
         stopped = UNREADABLE
+    first = result.failure if not result.problem else None
     return {
         "exercise": result.name,
+        "headline": result.headline(),
+        "first_failure": {"label": first.case.label, "case_id": first.case_id} if first else None,
         "failed_cases": result.failed,
         "mistake": mistake.name if mistake is not None else None,
         "full_marks": bool(result.total) and result.passed == result.total and not result.problem,

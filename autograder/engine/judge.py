@@ -112,19 +112,22 @@ class ExerciseResult:
             return 0.0
         return round(self.max_points * self.passed / self.total, 2)
 
-    def feedback(self) -> str:
-        """The text a student reads: score, first failure, diagnosis and hint. No hidden code."""
-        lines = []
+    def headline(self) -> str:
+        """The first line of the feedback: the score and why the exercise could not run, or how many
+        of its cases passed."""
         points = f"{_num(self.score)}/{_num(self.max_points)} points"
         if self.problem:
-            lines.append(f"{self.name}: 0/{_num(self.max_points)} points. {self.problem}")
-        elif self.failure is None:
-            lines.append(f"{self.name}: all {self.total} cases passed ({points}).")
-        else:
+            return f"{self.name}: 0/{_num(self.max_points)} points. {self.problem}"
+        if self.failure is None:
+            return f"{self.name}: all {self.total} cases passed ({points})."
+        return f"{self.name}: {self.passed}/{self.total} cases passed ({points})."
+
+    def feedback(self) -> str:
+        """The text a student reads: score, first failure, diagnosis and hint. No hidden code."""
+        lines = [self.headline()]
+        if self.failure is not None and not self.problem:
             f = self.failure
-            lines.append(f"{self.name}: {self.passed}/{self.total} cases passed ({points}).")
-            named = f" (case id {f.case_id})" if f.case_id else ""
-            lines.append(f'First failure, case "{f.case.label}"{named}:')
+            lines.append(first_failure_line(f.case.label, f.case_id))
             for arg_name, value in zip(_names(self.arg_names, f.case.args), f.case.args, strict=True):
                 lines.append(_indent(f"{arg_name} = {describe(value)}"))
             lines.append(_indent(f.problem))
@@ -134,7 +137,7 @@ class ExerciseResult:
             if f.reproduce:
                 lines.append(f"{REPRODUCE}\n{f.reproduce}")
             if f.mistake is not None:
-                lines.append(f"Diagnosis: {f.mistake.name}.")
+                lines.append(diagnosis_line(f.mistake.name))
                 lines.append(f"Hint: {f.mistake.hint}")
             others = {k: v for k, v in self.diagnoses.items() if f.mistake is None or k != f.mistake.name}
             if others:
@@ -142,11 +145,40 @@ class ExerciseResult:
                     "Also seen in other cases: " + ", ".join(f"{k} ({v}x)" for k, v in others.items())
                 )
             if self.failed:
-                lines.append(f"{FAILED_CASES} {', '.join(self.failed)}.")
+                lines.append(failed_cases_line(self.failed))
         if self.output.strip():
             lines.append("Your function printed (first lines):")
             lines.append(_indent("\n".join(self.output.strip().splitlines()[:PRINTED_LINES])))
         return "\n".join(lines)
+
+
+def first_failure_line(label: str, case_id: str | None) -> str:
+    named = f" (case id {case_id})" if case_id else ""
+    return f'First failure, case "{label}"{named}:'
+
+
+def diagnosis_line(mistake: str) -> str:
+    return f"Diagnosis: {mistake}."
+
+
+def failed_cases_line(case_ids: list[str]) -> str:
+    return f"{FAILED_CASES} {', '.join(case_ids)}."
+
+
+def verdict_lines(verdict: dict) -> list[str]:
+    """The short form of an exercise's feedback, from its verdict (a graded test's ``extra_data``, see
+    :func:`autograder.engine.grade.verdict`): its first line, and for a failing case its label and
+    id, the mistake diagnosed and the ids of all failing cases. Read from the fields, never from the
+    feedback text."""
+    lines = [verdict["headline"]]
+    first = verdict.get("first_failure")
+    if first:
+        lines.append(first_failure_line(first["label"], first["case_id"]))
+        if verdict.get("mistake"):
+            lines.append(diagnosis_line(verdict["mistake"]))
+        if verdict.get("failed_cases"):
+            lines.append(failed_cases_line(verdict["failed_cases"]))
+    return lines
 
 
 def _num(x: float) -> str:
@@ -361,11 +393,15 @@ def _type_name(value) -> str:
 
 
 def _expected(exercise: Exercise, case: Case):
-    """(value, None) or (None, ValueError message) from the reference."""
-    try:
+    """(the reference's value, None), or for an invalid case (None, the reference's ValueError message).
+    A reference that disagrees with the case table is a fault of the grader: it raises."""
+    if not case.invalid:
         return exercise.reference(*case.args), None
+    try:
+        exercise.reference(*case.args)
     except ValueError as exc:
         return None, str(exc)
+    raise RuntimeError(f"{exercise.name}: the reference accepts the invalid case {case.label!r}")
 
 
 def _diagnose(exercise: Exercise, case: Case, got) -> Mistake | None:

@@ -68,8 +68,16 @@ class Submission:
 
 
 # Never run for grading: the hidden packages (absent in the sandbox), what only the book uses, and
-# slow plotting libraries (outside solution cells: a figure is never graded).
-_SKIPPED_IMPORTS = {"autograder", "solutions", "matplotlib", "IPython", "ipywidgets", "myst_nb"}
+# the student packages but numpy (which the namespace already holds as ``np``): they draw figures and
+# are slow to import (outside solution cells: a figure is never graded).
+_SKIPPED_IMPORTS = {
+    "autograder",
+    "solutions",
+    "IPython",
+    "ipywidgets",
+    "myst_nb",
+    *(name for name in exercises.STUDENT_PACKAGES if name != "numpy"),
+}
 _MAGIC = re.compile(r"^(\s*)([%!].*)$", re.MULTILINE)
 _DEF = re.compile(r"^(?:async\s+)?def\s+(\w+)\s*\(", re.MULTILINE)
 

@@ -218,10 +218,15 @@ def drive_conv_backward(funcs, name, args, h=GRADIENT_STEP):
     return gradients, tuple(numerical)
 
 
+# Each driver: the function that calls the student's functions on a case, and that call written as the
+# code a student would type, for the feedback (None: ``name(*args)``; ``{0}``, ``{1}``... are the case's
+# arguments, ``{uses[0]}`` the first function the exercise ``uses``).
 DRIVERS = {
-    "call": drive_call,
-    "maxpool_backward": drive_maxpool_backward,
-    "conv_backward": drive_conv_backward,
+    "call": (drive_call, None),
+    # the backward pass gets the cache of the student's own forward pass on (x, kernel_size, stride)
+    "maxpool_backward": (drive_maxpool_backward, "{name}({3}, {uses[0]}({0}, {1}, {2})[1])"),
+    # conv2d_backward(dout, x, weight, stride, padding)
+    "conv_backward": (drive_conv_backward, None),
 }
 
 
@@ -233,7 +238,7 @@ def run_case(funcs, name, driver, args):
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            value = DRIVERS[driver](funcs, name, call_args)
+            value = DRIVERS[driver][0](funcs, name, call_args)
         record = {"ok": value}
     except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are student errors too
         if isinstance(exc, KeyboardInterrupt):
@@ -460,15 +465,24 @@ def _saver(out_path: str):
     return save
 
 
-def read_partial(workdir: str, name: str, cases: int) -> list:
+def _load(files: dict, base: str):
+    """Judge side: the document and arrays of ``base`` among the result ``files`` (name to bytes)."""
+    document = json.loads(files[base + ".json"])
+    if base + ".npz" not in files:
+        return document, {}
+    with np.load(io.BytesIO(files[base + ".npz"]), allow_pickle=False) as data:
+        return document, {k: data[k] for k in data.files}
+
+
+def read_partial(files: dict, name: str, cases: int) -> list:
     """Judge side: the records an exercise's child saved case by case before it was stopped (the
     consecutive ones from the first case)."""
     records = []
     for index in range(cases):
-        path = os.path.join(workdir, f"result-{name}.case{index}")
-        if not os.path.exists(path + ".json"):
+        base = f"result-{name}.case{index}"
+        if base + ".json" not in files:
             break
-        document, arrays = _read(path)
+        document, arrays = _load(files, base)
         records.append(decode(document["record"], arrays))
     return records
 
@@ -517,26 +531,22 @@ def _wait(pid: int, limit: float) -> dict:
     return {"stopped": "time", "seconds": limit}
 
 
-def read_stop(workdir: str, name: str) -> dict:
+def read_stop(files: dict, name: str) -> dict:
     """Judge side: how an exercise's child ended, when it wrote no result ({} if unknown)."""
-    path = os.path.join(workdir, f"result-{name}.stop.json")
-    if not os.path.exists(path):
+    if f"result-{name}.stop.json" not in files:
         return {}
-    with open(path) as f:
-        found = json.load(f)
+    found = json.loads(files[f"result-{name}.stop.json"])
     return found if isinstance(found, dict) else {}
 
 
-def read_cell_errors(workdir: str):
+def read_cell_errors(files: dict):
     """Judge side: the cell errors the runner recorded, or None if it never finished loading the
     cells. Untrusted: anything malformed is left out."""
-    path = os.path.join(workdir, "cells.json")
-    if not os.path.exists(path):
+    if "cells.json" not in files:
         return None
     try:
-        with open(path) as f:
-            errors = json.load(f)["cell_errors"]
-    except (OSError, ValueError, KeyError, TypeError):
+        errors = json.loads(files["cells.json"])["cell_errors"]
+    except (ValueError, KeyError, TypeError):
         return []
     fields = {"cell": int, "type": str, "message": str}
     return [
@@ -548,12 +558,11 @@ def read_cell_errors(workdir: str):
     ]
 
 
-def read_result(workdir: str, name: str):
-    """Judge side: read what one exercise's child wrote, or None if it wrote nothing."""
-    path = os.path.join(workdir, f"result-{name}")
-    if not os.path.exists(path + ".json"):
+def read_result(files: dict, name: str):
+    """Judge side: what one exercise's child wrote, or None if it wrote nothing."""
+    if f"result-{name}.json" not in files:
         return None
-    document, arrays = _read(path)
+    document, arrays = _load(files, f"result-{name}")
     if document.get("grader_error"):
         return {"grader_error": str(document["grader_error"])}
     if document.get("missing"):

@@ -17,12 +17,17 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import re
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import time
+import traceback
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,26 +59,48 @@ class Limits:
 
 @dataclass
 class Run:
-    workdir: Path
+    """What a run of the runner left: the result files it wrote (name to bytes, read once, see
+    :func:`result_files`), how the process ended and its own output. Plain data: it crosses from a
+    Dask worker to the machine that judges."""
+
+    files: dict[str, bytes]
     returncode: int | None
     timed_out: bool
     output: str
     isolated: bool  # True under bubblewrap
 
-    def result(self, name: str):
-        return runner.read_result(str(self.workdir), name)
-
-    def partial(self, name: str, cases: int) -> list:
-        return runner.read_partial(str(self.workdir), name, cases)
-
-    def stop(self, name: str) -> dict:
-        return runner.read_stop(str(self.workdir), name)
-
-    def cell_errors(self):
-        return runner.read_cell_errors(str(self.workdir))
-
     def tail(self) -> str:
         return self.output[-OUTPUT_TAIL:]
+
+
+# The files the runner writes (see :mod:`autograder.engine.runner`): nothing else is read back.
+RESULT = re.compile(r"^(cells\.json|result-[A-Za-z_][A-Za-z0-9_]*(\.case\d{1,4}|\.stop)?\.(json|npz))$")
+MAX_RESULT_BYTES = 64 * 2**20  # all result files of one submission; the sandbox caps each at file_mb
+
+
+def result_files(workdir: Path) -> dict[str, bytes]:
+    """The result files the runner wrote in ``workdir``: regular files only (a symlink planted by the
+    submission would otherwise read the grader's own files), named as the runner names them, size-capped."""
+    files, total = {}, 0
+    for name in sorted(os.listdir(workdir)):
+        if not RESULT.match(name):
+            continue
+        try:
+            fd = os.open(workdir / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                continue
+            with os.fdopen(os.dup(fd), "rb") as f:
+                data = f.read(MAX_RESULT_BYTES - total + 1)
+        finally:
+            os.close(fd)
+        total += len(data)
+        if total > MAX_RESULT_BYTES:
+            break  # the rest is missing: those exercises are reported as not finished
+        files[name] = data
+    return files
 
 
 def bwrap_path() -> str | None:
@@ -185,47 +212,93 @@ def _command(workdir: Path, bwrap: str | None, limits: Limits, uid: int) -> list
     return [*argv, "--", *command]
 
 
-def run(job: dict, arrays: dict, limits: Limits, *, bubblewrap: bool = True) -> Run:
-    """Write the job to a fresh private directory and run the runner on it, under bubblewrap or (only
-    if ``bubblewrap`` is False: see :func:`probe`) in a plain subprocess with the same limits."""
+def run(job: dict, arrays: dict, limits: Limits, *, bubblewrap: bool = True, in_process: bool = False) -> Run:
+    """Write the job to a fresh private directory, run the runner on it under bubblewrap or (only if
+    ``bubblewrap`` is False: see :func:`probe`) in a plain subprocess with the same limits, read back
+    its result files and delete the directory. ``in_process`` (for the tests' trusted answers only)
+    runs the same runner in a forked child of this process, with the same limits but the memory one
+    (this process's own address space may already exceed it): no interpreter to start."""
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
-    runner._write(str(workdir / "job"), {**job, "time_limit": limits.exercise_seconds}, arrays)
-    shutil.copy(RUNNER, workdir / "runner.py")
-    bwrap = bwrap_path() if bubblewrap else None
-    if bubblewrap and bwrap is None:
-        raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed.\nFix: {FIX}")
-    uid = sandbox_uid()
-    if bwrap is not None and os.geteuid() == 0:
-        for path in [workdir, *workdir.iterdir()]:
-            os.chown(path, uid, uid)
-    env = {
-        "PATH": os.defpath,
-        **ONE_THREAD,
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "MPLBACKEND": "Agg",
-    }
-    # The process's own output goes to a file outside the job directory, capped by RLIMIT_FSIZE.
+    try:
+        runner._write(str(workdir / "job"), {**job, "time_limit": limits.exercise_seconds}, arrays)
+        if in_process:
+            returncode, timed_out, text = _forked(workdir, limits)
+            return Run(result_files(workdir), returncode, timed_out, text, False)
+        shutil.copy(RUNNER, workdir / "runner.py")
+        bwrap = bwrap_path() if bubblewrap else None
+        if bubblewrap and bwrap is None:
+            raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed.\nFix: {FIX}")
+        uid = sandbox_uid()
+        if bwrap is not None and os.geteuid() == 0:
+            for path in [workdir, *workdir.iterdir()]:
+                os.chown(path, uid, uid)
+        env = {
+            "PATH": os.defpath,
+            **ONE_THREAD,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLBACKEND": "Agg",
+        }
+        # The process's own output goes to a file outside the job directory, capped by RLIMIT_FSIZE.
+        with tempfile.TemporaryFile() as log:
+            proc = subprocess.Popen(
+                _command(workdir, bwrap, limits, uid),
+                cwd=workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_preexec(limits),
+            )
+            timed_out = False
+            try:
+                proc.wait(timeout=limits.wall_seconds)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(proc.pid)
+                proc.wait()
+            _kill_group(proc.pid)  # whatever the submission left running in its session
+            log.seek(0)
+            text = log.read(OUTPUT_CAP).decode("utf-8", "replace")
+        return Run(result_files(workdir), proc.returncode, timed_out, text, bwrap is not None)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _forked(workdir: Path, limits: Limits) -> tuple[int | None, bool, str]:
+    """:func:`runner.main` on ``workdir`` in a forked child of this process, in a session of its own
+    and under the limits but the memory one: its exit status, whether it was stopped at the wall-clock
+    limit, and its output."""
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            _command(workdir, bwrap, limits, uid),
-            cwd=workdir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_preexec(limits),
-        )
-        timed_out = False
-        try:
-            proc.wait(timeout=limits.wall_seconds)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc.pid)
-            proc.wait()
-        _kill_group(proc.pid)  # whatever the submission left running in its session
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork() in a process with threads
+            pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                os.dup2(log.fileno(), 1)
+                os.dup2(log.fileno(), 2)
+                os.setsid()
+                _limit(resource.RLIMIT_CPU, int(limits.wall_seconds) + 1)
+                _limit(resource.RLIMIT_FSIZE, limits.file_mb * 2**20)
+                status = runner.main(str(workdir))
+            except BaseException:  # noqa: BLE001 - said in the output, like a subprocess's crash
+                traceback.print_exc()
+            finally:
+                os._exit(status)
+        deadline, timed_out, status = time.monotonic() + limits.wall_seconds, False, None
+        while status is None:
+            done, code = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = os.waitstatus_to_exitcode(code)
+            elif time.monotonic() > deadline:
+                timed_out = True
+                _kill_group(pid)
+                status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+            else:
+                time.sleep(0.005)
+        _kill_group(pid)
         log.seek(0)
-        text = log.read(OUTPUT_CAP).decode("utf-8", "replace")
-    return Run(workdir, proc.returncode, timed_out, text, bwrap is not None)
+        return status, timed_out, log.read(OUTPUT_CAP).decode("utf-8", "replace")
 
 
 def _kill_group(pgid: int) -> None:

@@ -54,17 +54,13 @@ def main(chapter: str, *, output: str | Path = "autograder.zip") -> Path:
     exercises.chapter(chapter)  # a clear error for an unknown chapter
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    requirements = (ROOT / "requirements.txt").read_text().splitlines()
-    wanted = [
-        next(line for line in requirements if line.split("<")[0].split(">")[0].split("=")[0] == package)
-        for package in exercises.STUDENT_PACKAGES
-    ]
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name, text in (("setup.sh", SETUP), ("run_autograder", RUN.format(chapter=chapter))):
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o755 << 16
             bundle.writestr(info, text)
-        bundle.writestr("requirements.txt", "\n".join(wanted) + "\n")
+        bundle.write(exercises.STUDENT_REQUIREMENTS, "requirements.txt")  # matplotlib brings packaging
+        bundle.write(exercises.STUDENT_REQUIREMENTS, str(exercises.STUDENT_REQUIREMENTS.relative_to(ROOT)))
         for package in ("autograder", "solutions"):
             for path, arcname in _package_files(package):
                 bundle.write(path, str(arcname))

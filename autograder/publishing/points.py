@@ -10,7 +10,6 @@ import ast
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
 from autograder.engine import exercises
-from autograder.engine.exercise import exercise_name
 from autograder.engine.notebook import is_test_cell
 
 
@@ -20,7 +19,7 @@ class RegistryPoints(NbGraderPreprocessor):
     def preprocess_cell(self, cell, resources, index):
         meta = cell.metadata.get("nbgrader", {})
         if is_test_cell(meta):
-            meta["points"] = exercises.exercise(exercise_name(meta["grade_id"])).points
+            meta["points"] = exercises.BY_GRADED_CELL[meta["grade_id"]].points
         return cell, resources
 
 

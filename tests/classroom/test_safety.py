@@ -19,8 +19,9 @@ import pytest
 from helpers import ROOT, make_class
 
 from autograder.__main__ import main as cli
-from autograder.classroom import batch, cluster
+from autograder.classroom import batch
 from autograder.classroom.gradebook import Book
+from autograder.engine import grade
 
 pytestmark = pytest.mark.xdist_group("safety-class")  # its module fixture: one worker
 
@@ -145,14 +146,14 @@ def test_export_writes_only_what_it_was_asked_for(course, capsys, monkeypatch):
 
 
 def test_a_failed_regrade_leaves_the_grade_marked_not_current(course, capsys, monkeypatch):
-    real = cluster.judge
+    real = grade.judge
 
-    def judge(packed, chapter, limits, start):
-        if any("np.zeros((1, 1))" in c.source for c in packed["submission"].cells):  # student001
+    def judge(ran, limits, start):
+        if any("np.zeros((1, 1))" in c.source for c in ran.submission.cells):  # student001
             raise ZeroDivisionError("injected fault in the judge")
-        return real(packed, chapter, limits, start)
+        return real(ran, limits, start)
 
-    monkeypatch.setattr(cluster, "judge", judge)
+    monkeypatch.setattr(grade, "judge", judge)
     code = cli(["grade", str(course / "submitted"), "--no-progress", "--regrade"])
     out, err = capsys.readouterr()
     assert code == 1
@@ -258,7 +259,7 @@ def test_a_second_run_on_the_same_gradebook_refuses(course, capsys):
 
 
 def test_ctrl_c_says_what_was_recorded_and_that_rerunning_resumes(course, capsys, monkeypatch):
-    real, calls = cluster.judge, []
+    real, calls = grade.judge, []
 
     def judge(*args):
         calls.append(1)
@@ -266,7 +267,7 @@ def test_ctrl_c_says_what_was_recorded_and_that_rerunning_resumes(course, capsys
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(cluster, "judge", judge)
+    monkeypatch.setattr(grade, "judge", judge)
     code = cli(["grade", str(course / "submitted"), "--no-progress", "--regrade", "--jobs", "1"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1, err

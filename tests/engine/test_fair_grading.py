@@ -14,7 +14,7 @@ import pytest
 from helpers import ROOT, grade_file, make_class, result_for, solution_cell, source_notebook, with_answers
 
 from autograder.classroom import batch, gradebook
-from autograder.engine import grade, sandbox
+from autograder.engine import exercises, grade, sandbox
 
 CHAPTER = "01_convolution"
 HONEST = 10  # chapter 01's points: 4 + 3 + 3
@@ -278,13 +278,15 @@ def test_a_colab_copy_without_metadata_is_recognised_by_its_functions(tmp_path):
 def test_the_gradescope_bundle_installs_what_students_may_import(tmp_path):
     import zipfile
 
+    from packaging.requirements import Requirement
+
     from autograder.publishing import gradescope
 
     bundle = gradescope.main(CHAPTER, output=tmp_path / "autograder.zip")
     with zipfile.ZipFile(bundle) as z:
-        requirements = z.read("requirements.txt").decode().split()
+        lines = [line.split("#")[0].strip() for line in z.read("requirements.txt").decode().splitlines()]
         script = z.read("run_autograder").decode()
-    assert sorted(r.split(">")[0] for r in requirements) == ["matplotlib", "numpy"]
+    assert sorted(Requirement(line).name for line in lines if line) == ["matplotlib", "numpy"]
     assert f"--chapter {CHAPTER}" in script
 
 
@@ -306,3 +308,30 @@ def test_the_max_pooling_stub_states_the_cache_and_the_tie_rule_its_graded_cases
     exercise = exercises.exercise("maxpool2d_forward")
     assert exercise.parts == ("out", "the cache's argmax")
     assert sum("ties" in case.label for case in exercise.cases()) >= 5
+
+
+@pytest.mark.parametrize("ex", list(exercises.EXERCISES.values()), ids=lambda ex: ex.name)
+def test_the_reference_raises_on_exactly_the_cases_marked_invalid(ex):
+    """Each case table marks its invalid inputs; the reference rejects those and no others."""
+    cases = ex.cases()
+    raised = []
+    for index, case in enumerate(cases):
+        try:
+            ex.reference(*case.args)
+        except ValueError:
+            raised.append(ex.case_id(index))
+    assert raised == [ex.case_id(i) for i, case in enumerate(cases) if case.invalid]
+
+
+def test_a_case_table_that_disagrees_with_the_reference_is_a_grader_fault():
+    """An invalid mark on inputs the reference accepts is never charged to the student."""
+    import dataclasses
+
+    from autograder.engine.judge import judge_case
+
+    ex = exercises.exercise("correlate2d")
+    valid = next(case for case in ex.cases() if not case.invalid)
+    record = {"raised": ["ValueError", "rejected"], "mutated": False}
+    assert judge_case(ex, valid, record) is not None  # raising on valid input fails the case
+    with pytest.raises(RuntimeError, match="the reference accepts the invalid case"):
+        judge_case(ex, dataclasses.replace(valid, invalid=True), record)

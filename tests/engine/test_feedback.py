@@ -14,12 +14,11 @@ import sys
 import nbformat
 import numpy as np
 import pytest
-from helpers import ROOT, grade_file, result_for, with_answers
+from helpers import ROOT, grade_file, grade_in_process, result_for, with_answers
 from nbgrader.preprocessors import ClearHiddenTests
 
 import solutions
 from autograder.engine import exercises, grade, judge, runner
-from autograder.engine.exercise import CALLS
 from autograder.publishing.points import RUN_ON_SUBMISSION, RegistryPoints, generate_assignment_pipeline
 
 EVERY_CASE = [(ex, i, c) for ex in exercises.EXERCISES.values() for i, c in enumerate(ex.cases())]
@@ -106,10 +105,6 @@ def test_the_snippet_run_on_the_reference_gives_the_expected_value(exercise, ind
     if exercise.project is not None:
         expected, got = exercise.project(expected), exercise.project(got)
     assert judge.compare(expected, got, rtol=0, atol=0) == (None, None)
-
-
-def test_every_driver_has_a_call_form():
-    assert set(CALLS) == set(runner.DRIVERS)
 
 
 @pytest.mark.parametrize(
@@ -219,6 +214,22 @@ def test_case_ids_name_the_same_inputs_in_every_process():
     assert runs[0] == runs[1]
     assert list(runs[0]) == list(here) and len(here) == len(EVERY_CASE)
     assert runs[0] == {k: hashlib.sha256(v.encode()).hexdigest() for k, v in here.items()}
+
+
+def test_the_short_verdict_comes_from_fields_and_says_what_the_feedback_says(tmp_path):
+    """The CSV's verdict lines are built from a test's extra_data: they are the feedback's own first
+    line, first failing case, diagnosis and failing cases, and do not change if the text does."""
+    path = with_answers("01_convolution", {"correlate2d": FLIPPED}, tmp_path)
+    test = result_for(grade_in_process(path), "correlate2d")
+    lines = judge.verdict_lines(test["extra_data"])
+    assert lines[0] == test["output"].splitlines()[0] == "correlate2d: 3/10 cases passed (1.2/4 points)."
+    assert lines[1:3] == [
+        'First failure, case "3x3 image, 2x2 kernel (the worked example)" (case id correlate2d#1):',
+        "Diagnosis: kernel flipped.",
+    ], lines
+    assert lines[3].endswith(", ".join(FLIPPED_FAILS) + ".") and all(line in test["output"] for line in lines)
+    kept = json.loads(json.dumps({**test, "output": ""}))  # as the gradebook keeps it, the text gone
+    assert judge.verdict_lines(kept["extra_data"]) == lines
 
 
 def test_results_name_the_failing_cases_the_same_on_every_grading_run(tmp_path):

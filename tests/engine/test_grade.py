@@ -120,19 +120,21 @@ def test_a_fault_in_the_sandbox_child_is_reported_not_charged(tmp_path):
     from autograder.engine import grade, runner, sandbox
     from autograder.errors import GraderError
 
-    prepared = grade.prepare(source_notebook(CHAPTER))
+    ran = grade.run_submission(source_notebook(CHAPTER), in_process=True)  # for its job
+    submission, cases = ran.submission, ran.cases
+    job, arrays = grade.make_job(submission, cases)
     workdir = tmp_path / "job"
     workdir.mkdir()
-    runner._write(str(workdir / "job"), {**prepared.job, "time_limit": 10}, prepared.arrays)
+    runner._write(str(workdir / "job"), {**job, "time_limit": 10}, arrays)
     script = (
         "import sys\nfrom autograder.engine import runner\n"
         "def encode(self, value):\n    raise ZeroDivisionError('injected after the call')\n"
         "runner.Encoder.encode = encode\nrunner.main(sys.argv[1])\n"
     )
     subprocess.run([sys.executable, "-c", script, str(workdir)], cwd=ROOT, check=True, timeout=120)
-    run = sandbox.Run(workdir, 0, False, "", True)
+    run = sandbox.Run(sandbox.result_files(workdir), 0, False, "", True)
     with pytest.raises(GraderError, match="in the sandbox on correlate2d") as caught:
-        grade.finish(prepared, run, sandbox.Limits())
+        grade.judge(grade.read(run, submission, cases))
     assert "ZeroDivisionError: injected after the call" in caught.value.details
 
 

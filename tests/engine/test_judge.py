@@ -21,12 +21,14 @@ def count(x):
     return int(x)
 
 
-ARRAY = Exercise("arange", 1.0, lambda rng: [Case("three", (3,)), Case("negative", (-1,))], reference)
+ARRAY = Exercise(
+    "arange", 1.0, lambda rng: [Case("three", (3,)), Case("negative", (-1,), invalid=True)], reference
+)
 COUNT = Exercise("count", 1.0, lambda rng: [Case("three", (3,))], count)
 
 
-def verdict(exercise, args, record):
-    return judge.judge_case(exercise, Case("case", args), {"mutated": False, **record})
+def verdict(exercise, args, record, invalid=False):
+    return judge.judge_case(exercise, Case("case", args, invalid), {"mutated": False, **record})
 
 
 def test_right_values_pass_whatever_their_integer_or_float_dtype():
@@ -63,10 +65,10 @@ def test_float_for_int_is_named():
 def test_raised_when_a_result_was_expected_and_vice_versa():
     raised = verdict(ARRAY, (3,), {"raised": ["IndexError", "index 3 is out of bounds"]})
     assert "raised IndexError: index 3 is out of bounds (expected a result)" in raised.problem
-    assert verdict(ARRAY, (-1,), {"raised": ["ValueError", "bad x"]}) is None
-    wrong_error = verdict(ARRAY, (-1,), {"raised": ["TypeError", "bad x"]})
+    assert verdict(ARRAY, (-1,), {"raised": ["ValueError", "bad x"]}, invalid=True) is None
+    wrong_error = verdict(ARRAY, (-1,), {"raised": ["TypeError", "bad x"]}, invalid=True)
     assert "expected ValueError (x must be non-negative)" in wrong_error.problem
-    silent = verdict(ARRAY, (-1,), {"ok": np.arange(0.0)})
+    silent = verdict(ARRAY, (-1,), {"ok": np.arange(0.0)}, invalid=True)
     assert silent.mistake is judge.NO_ERROR
 
 

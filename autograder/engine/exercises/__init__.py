@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 
-from autograder.engine.exercise import Exercise
+from packaging.requirements import Requirement
 
-# What student code may import besides the standard library: what the notebooks promise. The grader
-# refuses anything else with a message naming it, and the Gradescope bundle installs exactly these.
-# To allow another package, add it here and to requirements.txt.
-STUDENT_PACKAGES = ("numpy", "matplotlib")
+from autograder.engine.exercise import Exercise, grade_id
+
+# What student code may import besides the standard library (the requirements there, one a line), as
+# the names the grader allows; the Gradescope bundle installs that file.
+STUDENT_REQUIREMENTS = Path(__file__).parent.parent / "student-requirements.txt"
+
+
+def _student_packages() -> tuple[str, ...]:
+    lines = (line.split("#")[0].strip() for line in STUDENT_REQUIREMENTS.read_text().splitlines())
+    return tuple(Requirement(line).name for line in lines if line)
+
+
+STUDENT_PACKAGES = _student_packages()
 
 
 def _load() -> dict[str, list[Exercise]]:
@@ -28,6 +38,8 @@ def _load() -> dict[str, list[Exercise]]:
 
 CHAPTERS: dict[str, list[Exercise]] = _load()
 EXERCISES: dict[str, Exercise] = {ex.name: ex for exercises in CHAPTERS.values() for ex in exercises}
+# The exercise each graded test cell grades, by the cell's grade id.
+BY_GRADED_CELL: dict[str, Exercise] = {grade_id(name): ex for name, ex in EXERCISES.items()}
 
 
 def exercise(name: str) -> Exercise:

@@ -34,12 +34,12 @@ def _cases(rng: np.random.Generator, *, full: bool = False) -> list[Case]:
             (rng.integers(0, 10, size=(4, 4)), np.array([[0.5, -0.25], [0.125, 0.1]])),
         ),
         Case("7x5 image, 2x3 kernel", (rand(7, 5), rand(2, 3))),
-        Case("image given as a 1-D array (invalid)", (rand(6), rand(2, 2))),
+        Case("image given as a 1-D array (invalid)", (rand(6), rand(2, 2)), invalid=True),
     ]
     if full:
         cases += [Case("kernel larger than the image (full mode allows it)", (rand(2, 3), rand(3, 4)))]
     else:
-        cases += [Case("kernel larger than the image (invalid)", (rand(2, 3), rand(3, 3)))]
+        cases += [Case("kernel larger than the image (invalid)", (rand(2, 3), rand(3, 3)), invalid=True)]
     return cases
 
 

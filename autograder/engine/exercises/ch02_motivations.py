@@ -29,8 +29,8 @@ def _dense_cases(rng):
         c, h, w, f, ho, wo = (int(v) for v in rng.integers(1, 9, size=6))
         cases.append(Case(f"random shapes {i + 1}", ((c, h, w), (f, ho, wo), bool(i % 2))))
     cases += [
-        Case("in_shape with a zero size (invalid)", ((3, 0, 4), (2, 2, 2), True)),
-        Case("out_shape that is not a triple (invalid)", ((3, 4, 4), (2, 2), True)),
+        Case("in_shape with a zero size (invalid)", ((3, 0, 4), (2, 2, 2), True), invalid=True),
+        Case("out_shape that is not a triple (invalid)", ((3, 4, 4), (2, 2), True), invalid=True),
     ]
     return cases
 
@@ -70,8 +70,8 @@ def _lc_cases(rng):
         c, f, ho, wo, kh, kw = (int(v) for v in rng.integers(1, 6, size=6))
         cases.append(Case(f"random sizes {i + 1}", (c, (f, ho, wo), (kh, kw), bool(i % 2 == 0))))
     cases += [
-        Case("kernel_size 0 (invalid)", (3, (2, 2, 2), 0, True)),
-        Case("in_channels 0 (invalid)", (0, (2, 2, 2), 3, True)),
+        Case("kernel_size 0 (invalid)", (3, (2, 2, 2), 0, True), invalid=True),
+        Case("in_channels 0 (invalid)", (0, (2, 2, 2), 3, True), invalid=True),
     ]
     return cases
 
@@ -119,7 +119,7 @@ def _conv_cases(rng):
     for i in range(4):
         c, f, kh, kw = (int(v) for v in rng.integers(1, 9, size=4))
         cases.append(Case(f"random sizes {i + 1}", (c, f, (kh, kw), bool(i % 2))))
-    cases.append(Case("out_channels 0 (invalid)", (3, 0, 3, True)))
+    cases.append(Case("out_channels 0 (invalid)", (3, 0, 3, True), invalid=True))
     return cases
 
 
@@ -160,7 +160,7 @@ def _rf_cases(rng):
             for _ in range(int(rng.integers(2, 5)))
         ]
         cases.append(Case(f"random stack {i + 1}", (layers,)))
-    cases.append(Case("a layer with stride 0 (invalid)", ([(3, 0, 1)],)))
+    cases.append(Case("a layer with stride 0 (invalid)", ([(3, 0, 1)],), invalid=True))
     return cases
 
 
@@ -221,7 +221,7 @@ def _translate_cases(rng):
         Case("shift larger than the image", (img(3, 4), 5, -7)),
         Case("integer image, down 1 and left 2", (rng.integers(0, 9, size=(4, 4)), 1, -2)),
         Case("a (2, 3, 4) stack of images, down 1 and right 1", (img(2, 3, 4), 1, 1)),
-        Case("a 1-D array (invalid)", (img(5), 1, 0)),
+        Case("a 1-D array (invalid)", (img(5), 1, 0), invalid=True),
     ]
 
 

@@ -33,10 +33,10 @@ def _size_cases(rng):
         )
         cases.append(Case(f"random sizes {i + 1}", (n, k, p, s, d)))
     cases += [
-        Case("kernel larger than the input (invalid)", (3, 5)),
-        Case("n=4, k=3, d=2: the dilated kernel spans 5 (invalid)", (4, 3, 0, 1, 2)),
-        Case("stride 0 (invalid)", (5, 3, 0, 0)),
-        Case("negative padding (invalid)", (5, 3, -1)),
+        Case("kernel larger than the input (invalid)", (3, 5), invalid=True),
+        Case("n=4, k=3, d=2: the dilated kernel spans 5 (invalid)", (4, 3, 0, 1, 2), invalid=True),
+        Case("stride 0 (invalid)", (5, 3, 0, 0), invalid=True),
+        Case("negative padding (invalid)", (5, 3, -1), invalid=True),
     ]
     return cases
 
@@ -97,9 +97,11 @@ def _pad_cases(rng):
             "a (2, 3, 3) stack, padding 1, reflect", (np.round(rng.normal(size=(2, 3, 3)), 2), 1, "reflect")
         ),
         Case("integer image, padding 1, replicate", (rng.integers(0, 9, size=(3, 3)), 1, "replicate")),
-        Case("unknown mode 'symmetric' (invalid)", (small, 1, "symmetric")),
-        Case("negative padding (invalid)", (small, -1, "zeros")),
-        Case("reflect padding as large as the image (invalid)", (small, (3, 0, 0, 0), "reflect")),
+        Case("unknown mode 'symmetric' (invalid)", (small, 1, "symmetric"), invalid=True),
+        Case("negative padding (invalid)", (small, -1, "zeros"), invalid=True),
+        Case(
+            "reflect padding as large as the image (invalid)", (small, (3, 0, 0, 0), "reflect"), invalid=True
+        ),
     ]
     return cases
 
@@ -192,8 +194,8 @@ def _corr_cases(rng):
         Case("3x3 image, 5x5 kernel, padding 1 (fits only once padded)", (rand(3, 3), rand(5, 5), 1)),
         Case("1x1 image, 1x1 kernel", (rand(1, 1), rand(1, 1))),
         Case("integer image, padding 2, stride 2", (rng.integers(0, 5, size=(4, 4)), rand(3, 3), 2, 2)),
-        Case("kernel larger than the padded image (invalid)", (rand(3, 3), rand(4, 4), 0)),
-        Case("stride 0 (invalid)", (rand(4, 4), rand(2, 2), 0, 0)),
+        Case("kernel larger than the padded image (invalid)", (rand(3, 3), rand(4, 4), 0), invalid=True),
+        Case("stride 0 (invalid)", (rand(4, 4), rand(2, 2), 0, 0), invalid=True),
     ]
 
 
@@ -231,7 +233,10 @@ correlate2d_padded = Exercise(
 def _same_cases(rng):
     cases = [Case(f"k={k}", (k,)) for k in (1, 2, 3, 4, 5, 7)]
     cases += [Case("k=3, d=2", (3, 2)), Case("k=4, d=3", (4, 3)), Case("k=2, d=5", (2, 5))]
-    cases += [Case("kernel_size 0 (invalid)", (0,)), Case("dilation 0 (invalid)", (3, 0))]
+    cases += [
+        Case("kernel_size 0 (invalid)", (0,), invalid=True),
+        Case("dilation 0 (invalid)", (3, 0), invalid=True),
+    ]
     return cases
 
 

@@ -29,8 +29,8 @@ def _conv_cases(rng):
         ),
         Case("1x1 kernel, 3 -> 2 channels", (r(2, 3, 3, 3), r(2, 3, 1, 1), r(2))),
         Case("integer input", (rng.integers(0, 5, size=(1, 2, 4, 4)), r(1, 2, 2, 2))),
-        Case("channel mismatch (invalid)", (r(1, 3, 4, 4), r(2, 2, 3, 3))),
-        Case("x without its batch axis (invalid)", (r(2, 4, 4), r(1, 2, 3, 3))),
+        Case("channel mismatch (invalid)", (r(1, 3, 4, 4), r(2, 2, 3, 3)), invalid=True),
+        Case("x without its batch axis (invalid)", (r(2, 4, 4), r(1, 2, 3, 3)), invalid=True),
     ]
 
 
@@ -112,8 +112,11 @@ def _lc_cases(rng):
         Case(
             "weight for the wrong output size (invalid)",
             (_rand(rng, 1, 1, 4, 4), _rand(rng, 2, 2, 1, 1, 2, 2)),
+            invalid=True,
         ),
-        Case("channel mismatch (invalid)", (_rand(rng, 1, 2, 3, 3), _rand(rng, 2, 2, 1, 3, 2, 2))),
+        Case(
+            "channel mismatch (invalid)", (_rand(rng, 1, 2, 3, 3), _rand(rng, 2, 2, 1, 3, 2, 2)), invalid=True
+        ),
     ]
 
 
@@ -162,7 +165,7 @@ def _tile_cases(rng):
         Case("3 -> 4 channels, 3x3 kernel, 2x3 positions", (_rand(rng, 4, 3, 3, 3), (2, 3))),
         Case("out_hw given as an int", (_rand(rng, 2, 2, 1, 2), 3)),
         Case("integer weights", (rng.integers(-3, 4, size=(1, 2, 2, 2)), (2, 1))),
-        Case("3-D weight (invalid)", (_rand(rng, 2, 3, 3), (2, 2))),
+        Case("3-D weight (invalid)", (_rand(rng, 2, 3, 3), (2, 2)), invalid=True),
     ]
 
 

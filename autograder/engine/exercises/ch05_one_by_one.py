@@ -30,8 +30,9 @@ def _conv1x1_cases(rng):
         Case(
             "weight (C, F) instead of (F, C) (invalid: channel mismatch)",
             (_rand(rng, 1, 3, 2, 2), _rand(rng, 3, 2)),
+            invalid=True,
         ),
-        Case("4-D weight (invalid)", (_rand(rng, 1, 2, 2, 2), _rand(rng, 1, 2, 1, 1))),
+        Case("4-D weight (invalid)", (_rand(rng, 1, 2, 2, 2), _rand(rng, 1, 2, 1, 1)), invalid=True),
     ]
 
 
@@ -81,7 +82,7 @@ def _macs_cases(rng):
             for v in (rng.integers(1, 65), rng.integers(1, 65), rng.integers(1, 6), rng.integers(1, 33))
         )
         cases.append(Case(f"random sizes {i + 1}", (c, f, k, h)))
-    cases.append(Case("out_channels 0 (invalid)", (3, 0, 3, 8)))
+    cases.append(Case("out_channels 0 (invalid)", (3, 0, 3, 8), invalid=True))
     return cases
 
 
@@ -127,7 +128,7 @@ def _bottleneck_cases(rng):
             )
         )
         cases.append(Case(f"random sizes {i + 1}", (c, mid, f, k, h)))
-    cases.append(Case("mid_channels 0 (invalid)", (64, 0, 64, 3, 8)))
+    cases.append(Case("mid_channels 0 (invalid)", (64, 0, 64, 3, 8), invalid=True))
     return cases
 
 

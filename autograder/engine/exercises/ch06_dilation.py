@@ -21,8 +21,8 @@ def _dilate_cases(rng):
         Case("1x1 kernel, dilation 4 (a single tap stays single)", (_rand(rng, 1, 1), 4)),
         Case("1x3 kernel, dilation 2", (_rand(rng, 1, 3), 2)),
         Case("integer kernel, dilation 2", (rng.integers(-3, 4, size=(2, 2)), 2)),
-        Case("dilation 0 (invalid)", (_rand(rng, 2, 2), 0)),
-        Case("1-D kernel (invalid)", (_rand(rng, 3), 2)),
+        Case("dilation 0 (invalid)", (_rand(rng, 2, 2), 0), invalid=True),
+        Case("1-D kernel (invalid)", (_rand(rng, 3), 2), invalid=True),
     ]
 
 
@@ -71,8 +71,12 @@ def _corr_cases(rng):
         Case("dilated kernel exactly as large as the image", (_rand(rng, 5, 5), _rand(rng, 3, 3), 2)),
         Case("1x1 kernel, dilation 3", (_rand(rng, 3, 4), _rand(rng, 1, 1), 3)),
         Case("integer image, dilation 2", (rng.integers(0, 9, size=(6, 6)), _rand(rng, 2, 2), 2)),
-        Case("dilated kernel larger than the image (invalid)", (_rand(rng, 4, 4), _rand(rng, 3, 3), 2)),
-        Case("dilation 0 (invalid)", (_rand(rng, 4, 4), _rand(rng, 2, 2), 0)),
+        Case(
+            "dilated kernel larger than the image (invalid)",
+            (_rand(rng, 4, 4), _rand(rng, 3, 3), 2),
+            invalid=True,
+        ),
+        Case("dilation 0 (invalid)", (_rand(rng, 4, 4), _rand(rng, 2, 2), 0), invalid=True),
     ]
 
 
@@ -113,7 +117,10 @@ dilated_correlate2d = Exercise(
 def _eff_cases(rng):
     cases = [Case(f"k={k}, d={d}", (k, d)) for k, d in [(3, 1), (3, 2), (3, 4), (1, 5), (5, 3), (2, 2)]]
     cases += [Case(f"random {i + 1}", (int(rng.integers(1, 12)), int(rng.integers(1, 9)))) for i in range(2)]
-    cases += [Case("kernel_size 0 (invalid)", (0, 2)), Case("dilation 0 (invalid)", (3, 0))]
+    cases += [
+        Case("kernel_size 0 (invalid)", (0, 2), invalid=True),
+        Case("dilation 0 (invalid)", (3, 0), invalid=True),
+    ]
     return cases
 
 

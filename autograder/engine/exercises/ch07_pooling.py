@@ -75,8 +75,8 @@ def _forward_cases(rng):
         # ties in every window, where the first and the last maximum of a window are far apart
         Case("ties: a maximum at two corners of each (2, 3) window", (TWO_CORNERS, (2, 3), None)),
         Case("ties: all equal, (3, 2) windows, stride (1, 2)", (np.full((1, 2, 4, 4), 7.0), (3, 2), (1, 2))),
-        Case("window larger than the image (invalid)", (np.ones((1, 1, 2, 2)), 3, None)),
-        Case("x without a batch axis (invalid)", (np.ones((1, 4, 4)), 2, None)),
+        Case("window larger than the image (invalid)", (np.ones((1, 1, 2, 2)), 3, None), invalid=True),
+        Case("x without a batch axis (invalid)", (np.ones((1, 4, 4)), 2, None), invalid=True),
     ]
     return cases
 
@@ -297,7 +297,9 @@ maxpool2d_backward = Exercise(
 def _avg_cases(rng):
     cases = [Case(i.label, (i.x, i.kernel_size, i.stride)) for i in _inputs(rng) if not i.ties]
     cases.append(Case("integer input, 2x2", (rng.integers(0, 5, size=(1, 1, 4, 4)), 2, None)))
-    cases.append(Case("window larger than the image (invalid)", (np.ones((1, 1, 2, 2)), 3, None)))
+    cases.append(
+        Case("window larger than the image (invalid)", (np.ones((1, 1, 2, 2)), 3, None), invalid=True)
+    )
     return cases
 
 

@@ -46,10 +46,12 @@ def _backward_cases(rng):
         Case(
             "dout of the wrong shape (invalid)",
             (np.ones((1, 2, 3, 3)), _rand(rng, 1, 2, 4, 4), _rand(rng, 2, 2, 3, 3), 1, 0),
+            invalid=True,
         ),
         Case(
             "channel mismatch (invalid)",
             (np.ones((1, 2, 2, 2)), _rand(rng, 1, 3, 4, 4), _rand(rng, 2, 2, 3, 3), 1, 0),
+            invalid=True,
         ),
     ]
 

@@ -19,6 +19,9 @@ def _rand(rng, *shape):
 # -- transposed_output_size --------------------------------------------------------------------------
 
 
+INVALID = True  # a row of a case table whose arguments the exercise must reject
+
+
 def _size_cases(rng):
     cases = [
         ("n 4, kernel 3, padding 1, stride 2", (4, 3, 1, 2)),
@@ -29,7 +32,7 @@ def _size_cases(rng):
         ("n 4, kernel 3, padding 2, dilation 2", (4, 3, 2, 1, 0, 2)),
         ("n 1, kernel 5", (1, 5, 0, 1, 0, 1)),
         ("n 6, kernel 5, padding 2, stride 2, output_padding 1", (6, 5, 2, 2, 1, 1)),
-        ("output_padding equal to the stride (invalid)", (3, 3, 0, 1, 1, 1)),
+        ("output_padding equal to the stride (invalid)", (3, 3, 0, 1, 1, 1), INVALID),
         # PyTorch's rule: output_padding < max(stride, dilation), on both sides of the boundary
         (
             "n 4, kernel 3, stride 1, dilation 2, output_padding 1 (allowed: below the dilation)",
@@ -39,12 +42,12 @@ def _size_cases(rng):
             "n 3, kernel 3, stride 2, dilation 3, output_padding 2 (allowed: below the dilation)",
             (3, 3, 0, 2, 2, 3),
         ),
-        ("output_padding equal to the dilation, above the stride (invalid)", (4, 3, 0, 1, 2, 2)),
-        ("output_padding equal to the stride, above the dilation (invalid)", (4, 3, 1, 3, 3, 2)),
-        ("padding crops everything (invalid)", (1, 1, 1, 1, 0, 1)),
-        ("stride 0 (invalid)", (4, 3, 0, 0, 0, 1)),
+        ("output_padding equal to the dilation, above the stride (invalid)", (4, 3, 0, 1, 2, 2), INVALID),
+        ("output_padding equal to the stride, above the dilation (invalid)", (4, 3, 1, 3, 3, 2), INVALID),
+        ("padding crops everything (invalid)", (1, 1, 1, 1, 0, 1), INVALID),
+        ("stride 0 (invalid)", (4, 3, 0, 0, 0, 1), INVALID),
     ]
-    return [Case(label, args) for label, args in cases]
+    return [Case(label, args, *invalid) for label, args, *invalid in cases]
 
 
 def _forward_formula(n, k, p=0, s=1, op=0, d=1):
@@ -109,12 +112,21 @@ def _transpose_cases(rng):
         ),
         case("2x upsampling: 4x4 kernel, stride 2, padding 1, with bias", 2, 2, 2, 3, 4, 2, 1, bias=True),
         case("stride 3, 2x2 kernel (gaps between stamps), output_padding 2", 1, 1, 1, 2, 2, 3, 0, 2),
-        Case("channel mismatch (invalid)", (_rand(rng, 1, 2, 3, 3), _rand(rng, 3, 2, 2, 2), None, 1, 0, 0)),
+        Case(
+            "channel mismatch (invalid)",
+            (_rand(rng, 1, 2, 3, 3), _rand(rng, 3, 2, 2, 2), None, 1, 0, 0),
+            invalid=True,
+        ),
         Case(
             "output_padding not smaller than stride (invalid)",
             (_rand(rng, 1, 1, 3, 3), _rand(rng, 1, 1, 3, 3), None, 2, 0, 2),
+            invalid=True,
         ),
-        Case("negative padding (invalid)", (_rand(rng, 1, 1, 3, 3), _rand(rng, 1, 1, 2, 2), None, 1, -1, 0)),
+        Case(
+            "negative padding (invalid)",
+            (_rand(rng, 1, 1, 3, 3), _rand(rng, 1, 1, 2, 2), None, 1, -1, 0),
+            invalid=True,
+        ),
     ]
 
 
