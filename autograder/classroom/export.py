@@ -112,7 +112,10 @@ def _verdicts(row: Row) -> str:
     lines = []
     for test in row.results["tests"]:
         if test["score"] < test["max_score"]:
-            lines += verdict_lines(test["extra_data"])
+            if "headline" in test.get("extra_data", {}):
+                lines += verdict_lines(test["extra_data"])
+            else:  # recorded before verdicts were (``grade --regrade`` records them)
+                lines.append(f"{test['name']}: graded before verdicts were recorded; regrade for details.")
     return "\n".join(lines)
 
 

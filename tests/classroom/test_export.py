@@ -47,6 +47,22 @@ def test_the_csv_names_the_first_failing_case_and_every_failing_one(flipped, tmp
     ]
 
 
+def test_a_grade_recorded_before_verdicts_exports_with_a_note(flipped, tmp_path):
+    """A gradebook row from before the verdict fields (no ``headline``): the CSV says so instead of
+    failing the whole export."""
+    import copy
+
+    old = copy.deepcopy(flipped)
+    for test in old.results["tests"]:
+        test["extra_data"] = {"exercise": test["extra_data"]["exercise"]}
+    export.write_csv([old], tmp_path / "grades.csv")
+    with (tmp_path / "grades.csv").open() as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["feedback"] == (
+        "correlate2d (3/10 cases): graded before verdicts were recorded; regrade for details."
+    )
+
+
 def test_the_page_shows_the_case_id_and_the_line_that_reproduces_it(flipped, tmp_path):
     page = html.unescape(export.write_feedback(flipped, tmp_path).read_text())
     assert "(case id correlate2d#1)" in page and f"\n{WORKED_EXAMPLE}\n" in page
