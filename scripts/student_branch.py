@@ -2,9 +2,9 @@
 
 Each chapter's student notebook goes to ``chapters/<id>/<id>.ipynb``, the path of its page on the site,
 with the data files its metadata declares (``course.data``, e.g. chapter 08's ``digits.npz``) beside it,
-where the notebook loads them from; ``requirements.txt`` names what the notebooks import (numpy and
-matplotlib). A declared file missing from the release stops the layout: the branch would open a chapter
-that cannot run.
+where the notebook loads them from; ``requirements.txt`` is the course's list of what student code may
+import (``autograder/engine/student-requirements.txt``, the list the grader enforces). A declared file
+missing from the release stops the layout: the branch would open a chapter that cannot run.
 
 Usage (the ``student-branch`` job of ``.github/workflows/course.yml``; only the standard library, as that
 job installs nothing): ``python3 scripts/student_branch.py release/ student/``
@@ -17,7 +17,8 @@ import shutil
 import sys
 from pathlib import Path
 
-REQUIREMENTS = "numpy\nmatplotlib\n"
+# The one list of what student code may import (the grader reads it too).
+REQUIREMENTS = Path(__file__).resolve().parents[1] / "autograder" / "engine" / "student-requirements.txt"
 
 
 class LayoutError(ValueError):
@@ -56,7 +57,7 @@ def lay_out(release: Path, out: Path) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         written.append(target)
-    (out / "requirements.txt").write_text(REQUIREMENTS)
+    shutil.copyfile(REQUIREMENTS, out / "requirements.txt")
     return sorted([*written, out / "requirements.txt"])
 
 
