@@ -77,6 +77,7 @@ def _forward_cases(rng):
         Case("ties: all equal, (3, 2) windows, stride (1, 2)", (np.full((1, 2, 4, 4), 7.0), (3, 2), (1, 2))),
         Case("window larger than the image (invalid)", (np.ones((1, 1, 2, 2)), 3, None), invalid=True),
         Case("x without a batch axis (invalid)", (np.ones((1, 4, 4)), 2, None), invalid=True),
+        Case("stride (1, 0) (invalid)", (np.ones((1, 1, 4, 4)), 2, (1, 0)), invalid=True),
     ]
     return cases
 
@@ -300,6 +301,7 @@ def _avg_cases(rng):
     cases.append(
         Case("window larger than the image (invalid)", (np.ones((1, 1, 2, 2)), 3, None), invalid=True)
     )
+    cases.append(Case("stride 0 (invalid)", (np.ones((1, 1, 4, 4)), 2, 0), invalid=True))
     return cases
 
 
