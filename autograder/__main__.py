@@ -234,7 +234,7 @@ def _run(args: argparse.Namespace) -> int:
         if summary.unreleasable:
             lacking = " or ".join(sorted({f for _, _, files in summary.unreleasable for f in files}))
             print(
-                f"feedback in {args.feedback or Path(args.path).resolve().parent / 'feedback'}; "
+                f"feedback in {summary.feedback}; "
                 f"`nbgrader release_feedback` cannot hand back {len(summary.unreleasable)} of the pages "
                 f"(their submissions have no {lacking}: they were not collected with `nbgrader collect`); "
                 "`python -m autograder release-feedback CHAPTER` hands back the others"
