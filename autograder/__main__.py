@@ -253,12 +253,13 @@ def _run(args: argparse.Namespace) -> int:
             return 1
     elif args.verb == "export":
         from autograder.classroom import export
+        from autograder.course_dir import GRADES_CSV
 
         options = _given(args, "feedback", "canvas", "roster", "match", "plain", "submitted", csv="csv_path")
         rows = export.main(db=args.db, **options)
         written = [args.csv, args.canvas, args.plain, args.feedback]
         if not any(written):
-            written = ["grades.csv"]
+            written = [GRADES_CSV]
         print(f"{len(rows)} graded submissions exported to {', '.join(w for w in written if w)}")
     elif args.verb == "similarity":
         from autograder.classroom import similarity

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograder.course_dir import (
+    GRADES_CSV,
     RELEASE_FILES,
     CourseDir,
     graded_notebook,
@@ -235,7 +236,7 @@ def main(
     if canvas is not None:
         lms.check_matches(current, Path(roster), match)
     if csv_path is not None or (canvas is None and plain is None and feedback is None):
-        write_csv(rows, Path(csv_path or "grades.csv"))
+        write_csv(rows, Path(csv_path or GRADES_CSV))
     if canvas is not None:
         done = lms.write_canvas(current, Path(canvas), Path(roster), match=match)
         for student in done.unmatched:
