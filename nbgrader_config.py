@@ -1,17 +1,14 @@
 """nbgrader configuration: chapters/<id>/<id>.ipynb are the source assignments."""
 
 from autograder.conventions import CODE_STUB, COURSE_ID
+from autograder.course_dir import NBGRADER_DIRECTORIES
 from autograder.publishing.points import generate_assignment_pipeline
 
 c = get_config()  # noqa: F821 - provided by nbgrader
 
 c.CourseDirectory.course_id = COURSE_ID
-c.CourseDirectory.source_directory = "chapters"
-c.CourseDirectory.release_directory = "release"
-c.CourseDirectory.submitted_directory = "submitted"
-c.CourseDirectory.autograded_directory = "autograded"
-c.CourseDirectory.feedback_directory = "feedback"
-c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+for name, value in NBGRADER_DIRECTORIES.items():  # the course directory's layout (autograder/course_dir.py)
+    setattr(c.CourseDirectory, name, value)
 # Only the notebook goes to students: never the shared preamble source or anything else in chapters/.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.py"]
 c.ClearSolutions.code_stub = CODE_STUB

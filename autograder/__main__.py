@@ -234,7 +234,7 @@ def _run(args: argparse.Namespace) -> int:
         if summary.unreleasable:
             lacking = " or ".join(sorted({f for _, _, files in summary.unreleasable for f in files}))
             print(
-                f"feedback in {args.feedback or Path(args.path).resolve().parent / 'feedback'}; "
+                f"feedback in {summary.feedback}; "
                 f"`nbgrader release_feedback` cannot hand back {len(summary.unreleasable)} of the pages "
                 f"(their submissions have no {lacking}: they were not collected with `nbgrader collect`); "
                 "`python -m autograder release-feedback CHAPTER` hands back the others"
@@ -253,12 +253,13 @@ def _run(args: argparse.Namespace) -> int:
             return 1
     elif args.verb == "export":
         from autograder.classroom import export
+        from autograder.course_dir import GRADES_CSV
 
         options = _given(args, "feedback", "canvas", "roster", "match", "plain", "submitted", csv="csv_path")
         rows = export.main(db=args.db, **options)
         written = [args.csv, args.canvas, args.plain, args.feedback]
         if not any(written):
-            written = ["grades.csv"]
+            written = [GRADES_CSV]
         print(f"{len(rows)} graded submissions exported to {', '.join(w for w in written if w)}")
     elif args.verb == "similarity":
         from autograder.classroom import similarity

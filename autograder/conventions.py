@@ -1,5 +1,6 @@
 """The course's nbgrader conventions, in one place: read by ``nbgrader_config.py``, the gradebook
-(classroom) and the release and book builds (publishing)."""
+(classroom) and the release and book builds (publishing). The course directory's paths are in
+:mod:`autograder.course_dir`."""
 
 from __future__ import annotations
 

@@ -37,16 +37,28 @@ def pytest_addoption(parser):
     )
 
 
+SLOW_FIXTURES = {"executed", "course"}  # they run the chapters (``course``: its release runs those that glue)
+
+
 def pytest_collection_modifyitems(config, items):
     """A test that needs the chapters run (the ``executed`` fixture, or ``course``, whose release runs the
-    chapters that glue numbers into their text) is slow: ``make test-fast`` skips it.
+    chapters that glue numbers into their text) is slow, and says so where it is written
+    (``pytest.mark.slow`` on the test or its module): ``make test-fast`` skips it. Collection stops at
+    one that does not.
 
     Slow tests run first, so that no test worker waits on one of them at the end of the run; of those,
     one that needs the site comes first (its worker builds the site), and the others that need it come
     after the rest (the workers that reach them wait until the site is built)."""
-    for item in items:
-        if {"executed", "course"} & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.slow)
+    unmarked = [
+        item.nodeid
+        for item in items
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            f"{len(unmarked)} test(s) use {' or '.join(sorted(SLOW_FIXTURES))} without pytest.mark.slow: "
+            + ", ".join(unmarked)
+        )
 
     def needs_site(item) -> bool:
         return bool({"site", "executed"} & set(getattr(item, "fixturenames", ())))

@@ -27,15 +27,11 @@ from tqdm import tqdm
 
 from autograder.classroom import cluster, export, late
 from autograder.classroom.gradebook import Book, digest
+from autograder.course_dir import CourseDir, Submission, lacking_release_files
 from autograder.engine import exercises, grade, notebook, sandbox
 from autograder.errors import GraderError, UsageError, did_you_mean
 
-
-@dataclass(frozen=True)
-class Item:
-    student: str
-    chapter: str
-    notebook: Path
+Item = Submission  # one (student, chapter) submission: its folder's graded notebook
 
 
 @dataclass
@@ -45,6 +41,7 @@ class Summary:
     failed: list[tuple[Item, str]] = field(default_factory=list)
     repenalised: list[Item] = field(default_factory=list)  # unchanged, but their lateness changed
     csv: Path | None = None
+    feedback: Path | None = None  # the folder of the feedback pages
     # (student, chapter, files lacking) whose feedback nbgrader's release_feedback cannot hand back: the
     # submission has no timestamp.txt or submission_secret.txt (it did not come through nbgrader's exchange)
     unreleasable: list[tuple[str, str, list[str]]] = field(default_factory=list)
@@ -69,30 +66,7 @@ class Interrupted(Exception):
 def discover_all(submitted: Path) -> tuple[list[Item], list[str]]:
     """Every (student, chapter) folder holding a notebook, in a stable order, and every folder or
     file under ``submitted`` that is not one (a misnamed chapter folder, a stray file), with why."""
-    items, skipped = [], []
-    chapters = ", ".join(exercises.CHAPTERS)
-    for entry in sorted(submitted.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if not entry.is_dir():
-            skipped.append(f"{entry.name} (a file; submissions go in <student>/<chapter>/)")
-            continue
-        found = False
-        for chapter_dir in sorted(p for p in entry.iterdir() if not p.name.startswith(".")):
-            if chapter_dir.is_dir() and chapter_dir.name in exercises.CHAPTERS:
-                notebook_path = export.graded_notebook(chapter_dir, chapter_dir.name)
-                items.append(Item(entry.name, chapter_dir.name, notebook_path))
-                found = True
-            elif chapter_dir.is_dir():
-                hint = did_you_mean(chapter_dir.name, exercises.CHAPTERS)
-                skipped.append(f"{entry.name}/{chapter_dir.name} (not a chapter{hint or ': ' + chapters})")
-        if not found and entry.name in exercises.CHAPTERS:
-            skipped.append(
-                f"{entry.name} (a chapter folder: give the submitted/ folder that holds the students)"
-            )
-        elif not found and not any(p.is_dir() for p in entry.iterdir()):
-            skipped.append(f"{entry.name} (no chapter folder inside)")
-    return items, skipped
+    return CourseDir.around(submitted).discover(exercises.CHAPTERS)
 
 
 def discover(submitted: Path) -> list[Item]:
@@ -181,10 +155,11 @@ def main(
     on its first task. Late penalties follow ``deadlines`` (default: ``deadlines.toml`` beside
     ``submitted/``, if there is one); a re-run applies changed due dates or extensions to recorded
     grades without grading again."""
-    submitted = Path(submitted).resolve()
+    course = CourseDir.around(submitted)
+    submitted = course.submitted
     if not submitted.is_dir():
         raise UsageError(f"no such folder: {submitted}")
-    items, skipped_folders = discover_all(submitted)
+    items, skipped_folders = course.discover(exercises.CHAPTERS)
     if not items:
         raise UsageError(
             f"{submitted} holds no submissions (expected <student>/<chapter>/<chapter>.ipynb); "
@@ -195,19 +170,19 @@ def main(
         raise UsageError(
             f"--regrade {regrade}: no such student in {submitted}{did_you_mean(regrade, students)}"
         )
-    root = submitted.parent
-    db = db or f"sqlite:///{root / 'gradebook.db'}"
-    csv_path = Path(csv_path or root / "grades.csv")
-    feedback = Path(feedback or root / "feedback")
+    root = course.root
+    db = db or course.db_url
+    csv_path = Path(csv_path or course.grades_csv)
+    feedback = Path(feedback or course.feedback)
     limits = sandbox.Limits(wall_seconds=timeout, memory_mb=memory_mb)
-    if deadlines is None and (root / "deadlines.toml").exists():
-        deadlines = root / "deadlines.toml"
+    if deadlines is None and course.deadlines.exists():
+        deadlines = course.deadlines
     rules = late.load(deadlines) if deadlines is not None else None
     if rules is not None:
         late.check_students(rules, students, deadlines)
     if scheduler is None:
         sandbox.probe(isolation)
-    summary = Summary(skipped_folders=skipped_folders)
+    summary = Summary(skipped_folders=skipped_folders, feedback=feedback)
     with lock(db, root), Book(db) as book:
         done = book.recorded()
         recorded = {(r.student, r.chapter): r.results for r in book.rows()} if rules else {}
@@ -242,8 +217,8 @@ def main(
         bar.close()
         rows = book.rows()
     for row in rows:
-        page = export.write_feedback(row, feedback, submitted / row.student / row.chapter)
-        lacking = [f for f in export.RELEASE_FILES if not (page.parent / f).is_file()]
+        page = export.write_feedback(row, feedback, course.submission(row.student, row.chapter))
+        lacking = lacking_release_files(page.parent)
         if lacking:
             summary.unreleasable.append((row.student, row.chapter, lacking))
     summary.csv = export.write_csv(rows, csv_path)

@@ -21,6 +21,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autograder.course_dir import (
+    GRADES_CSV,
+    RELEASE_FILES,
+    CourseDir,
+    graded_notebook,
+    lacking_release_files,
+    student_folder,
+)
 from autograder.engine import exercises
 from autograder.engine.grade import exercise_of
 from autograder.engine.judge import verdict_lines
@@ -172,25 +180,12 @@ def feedback_html(row: Row) -> str:
     )
 
 
-# What nbgrader's release_feedback reads beside each feedback page (nbgrader's exchange writes both
-# into every submission; nbgrader's generate_feedback copies them from the submission, as we do).
-RELEASE_FILES = ("timestamp.txt", "submission_secret.txt")
-
-
-def graded_notebook(folder: Path, chapter: str) -> Path:
-    """The notebook graded in the submission folder ``submitted/<student>/<chapter>``: ``<chapter>.ipynb``,
-    else the first other notebook there by name (e.g. a renamed copy)."""
-    expected = folder / f"{chapter}.ipynb"
-    found = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
-    return expected if expected.exists() or not found else found[0]
-
-
 def write_feedback(row: Row, root: Path, submission: Path | None = None) -> Path:
     """``root/<student>/<chapter>/<notebook>.html``, nbgrader's feedback layout. With ``submission``
     (the folder ``submitted/<student>/<chapter>``), the page is named after the notebook that was
     graded there and the submission's ``timestamp.txt`` and ``submission_secret.txt`` are copied
     beside it, which is what ``nbgrader release_feedback`` needs to hand it back."""
-    folder = root / row.student / row.chapter
+    folder = student_folder(root, row.student, row.chapter)
     name = graded_notebook(submission, row.chapter).stem if submission is not None else row.chapter
     path = folder / f"{name}.html"
     folder.mkdir(parents=True, exist_ok=True)
@@ -205,7 +200,7 @@ def releasable(page: Path) -> bool:
     """Whether ``nbgrader release_feedback`` can hand back the feedback page ``page``: it needs the
     submission's secret and timestamp beside it (submissions collected by ``nbgrader collect`` have
     them; a notebook copied into ``submitted/`` by hand does not)."""
-    return all((page.parent / file).is_file() for file in RELEASE_FILES)
+    return not lacking_release_files(page.parent)
 
 
 def main(
@@ -241,7 +236,7 @@ def main(
     if canvas is not None:
         lms.check_matches(current, Path(roster), match)
     if csv_path is not None or (canvas is None and plain is None and feedback is None):
-        write_csv(rows, Path(csv_path or "grades.csv"))
+        write_csv(rows, Path(csv_path or GRADES_CSV))
     if canvas is not None:
         done = lms.write_canvas(current, Path(canvas), Path(roster), match=match)
         for student in done.unmatched:
@@ -250,9 +245,12 @@ def main(
         lms.write_plain(current, Path(plain))
     if feedback is not None:
         feedback = Path(feedback)
-        if submitted is None and (feedback.resolve().parent / "submitted").is_dir():
-            submitted = feedback.resolve().parent / "submitted"
+        beside = CourseDir.at(feedback.resolve().parent).submitted
+        if submitted is None and beside.is_dir():
+            submitted = beside
         for row in rows:
-            folder = Path(submitted) / row.student / row.chapter if submitted is not None else None
+            folder = (
+                student_folder(Path(submitted), row.student, row.chapter) if submitted is not None else None
+            )
             write_feedback(row, feedback, folder)
     return rows

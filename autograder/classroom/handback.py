@@ -16,8 +16,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.classroom.export import RELEASE_FILES
 from autograder.conventions import nbgrader_env
+from autograder.course_dir import CourseDir, lacking_release_files
 from autograder.engine import exercises
 from autograder.errors import UsageError, did_you_mean
 
@@ -34,14 +34,14 @@ def main(chapter: str, *, course: str | Path = ".", nbgrader_options: list[str] 
     (e.g. ``--Exchange.root=...``)."""
     if chapter not in exercises.CHAPTERS:
         raise UsageError(f"unknown chapter {chapter!r}{did_you_mean(chapter, exercises.CHAPTERS)}")
-    course = Path(course)
-    pages = sorted((course / "feedback").glob(f"*/{chapter}/*.html"))
+    layout = CourseDir.at(course)
+    pages = layout.feedback_pages(chapter)
     if not pages:
-        raise UsageError(f"no feedback pages for {chapter} in {course / 'feedback'}: grade the class first")
+        raise UsageError(f"no feedback pages for {chapter} in {layout.feedback}: grade the class first")
     done = Handback()
     for page in pages:
         student = page.parent.parent.name
-        missing = [f for f in RELEASE_FILES if not (page.parent / f).is_file()]
+        missing = lacking_release_files(page.parent)
         if missing:
             done.kept.append((student, missing))
         elif student not in done.released:
@@ -59,7 +59,7 @@ def main(chapter: str, *, course: str | Path = ".", nbgrader_options: list[str] 
                 *exclude,
                 *(nbgrader_options or []),
             ],
-            cwd=course,
+            cwd=layout.root,
             env=nbgrader_env(),
             capture_output=True,
             text=True,

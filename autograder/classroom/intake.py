@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from autograder.classroom import lms
+from autograder.course_dir import SUBMITTED, notebook_file, student_folder
 from autograder.engine import exercises, notebook
 
 MAX_FILE_MB = 64  # larger than any notebook a student saves; refuses a zip bomb before it is unpacked
@@ -198,7 +199,7 @@ def main(
     *,
     chapter: str,
     roster: str | Path,
-    submitted: str | Path = "submitted",
+    submitted: str | Path = SUBMITTED,
     match: str = "SIS Login ID",
 ) -> Intake:
     """Import a ``kind`` (``canvas`` or ``moodle``) archive into ``submitted``; see the module's text."""
@@ -213,9 +214,9 @@ def main(
             intake.unmatched.append((kept.file.path, f"the roster's login {login!r} cannot name a folder"))
             del intake.imported[login]
     for login, kept in sorted(intake.imported.items()):
-        folder = submitted / login / chapter
+        folder = student_folder(submitted, login, chapter)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{chapter}.ipynb").write_bytes(kept.file.data)
+        (folder / notebook_file(chapter)).write_bytes(kept.file.data)
         record = {"lms": kind, "file": kept.file.path, "user_id": kept.user, "late": kept.late}
         if kept.submission:
             record["submission_id"] = kept.submission

@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from autograder.course_dir import TIMESTAMP
 from autograder.engine import exercises
 from autograder.errors import UsageError, did_you_mean
 
@@ -173,13 +174,13 @@ def parse_moment(text: str, default_zone) -> datetime:
 
 def read_timestamp(folder: Path) -> tuple[datetime | None, str]:
     """The submission time from nbgrader's ``timestamp.txt`` in ``folder``, or None and why not."""
-    path = folder / "timestamp.txt"
+    path = folder / TIMESTAMP
     if not path.exists():
-        return None, "no timestamp.txt was submitted, so the submission time is unknown: no late penalty"
+        return None, f"no {TIMESTAMP} was submitted, so the submission time is unknown: no late penalty"
     try:
         return parse_moment(path.read_text(errors="replace"), UTC), ""
     except ValueError as exc:
-        return None, f"timestamp.txt could not be read ({exc}): no late penalty"
+        return None, f"{TIMESTAMP} could not be read ({exc}): no late penalty"
 
 
 def assess(deadlines: Deadlines, student: str, chapter: str, submitted_at: datetime | None, note: str = ""):

@@ -32,6 +32,7 @@ import nbformat
 import yaml
 from docutils.nodes import make_id
 
+from autograder.course_dir import CourseDir
 from autograder.engine import exercises
 from autograder.engine.exercise import grade_id
 
@@ -156,7 +157,7 @@ def page_address(chapter: str, course: Path = ROOT) -> str:
 def sections(chapter: str, course: Path = ROOT) -> dict[str, tuple[str, str]]:
     """Exercise -> (title, address) of the section of the chapter page that teaches it: the last
     second-level heading before the exercise that is not an exercise's own heading."""
-    nb = nbformat.read(course / "chapters" / chapter / f"{chapter}.ipynb", as_version=4)
+    nb = nbformat.read(CourseDir.at(course).source(chapter), as_version=4)
     page = page_address(chapter, course)
     out, current = {}, None
     for cell in nb.cells:
@@ -396,19 +397,17 @@ def main(
         raise ReportError(f"{submitted} is not a folder (nbgrader's submitted/)")
     if chapter not in exercises.CHAPTERS:
         raise ReportError(f"unknown chapter {chapter!r}; the chapters are {', '.join(exercises.CHAPTERS)}")
-    course = submitted.resolve().parent
+    layout = CourseDir.around(submitted)
     if db is None:
-        if not (course / "gradebook.db").is_file():
-            raise ReportError(
-                f"no gradebook at {course / 'gradebook.db'} (grade the class first, or give --db)"
-            )
-        db = f"sqlite:///{course / 'gradebook.db'}"
+        if not layout.gradebook.is_file():
+            raise ReportError(f"no gradebook at {layout.gradebook} (grade the class first, or give --db)")
+        db = layout.db_url
     elif db.startswith("sqlite:///") and not Path(db.removeprefix("sqlite:///")).is_file():
         raise ReportError(f"no gradebook at {db.removeprefix('sqlite:///')}")
     found = read_verdicts(db, chapter)
     section_of = sections(chapter)
     rows = count(found, section_of)
-    folder = Path(output) if output is not None else course / "report"
+    folder = Path(output) if output is not None else layout.root / "report"
     folder.mkdir(parents=True, exist_ok=True)
     page, table = folder / f"{chapter}.html", folder / f"{chapter}.csv"
     page.write_text(report_html(chapter, found, rows, section_of, names))

@@ -29,6 +29,7 @@ import numpy as np
 from copydetect import CodeFingerprint, compare_files
 
 from autograder.conventions import CODE_STUB
+from autograder.course_dir import CourseDir
 from autograder.engine import exercises, notebook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +56,7 @@ def given_code(source_cell: str) -> str:
 
 def given_cells(chapter_id: str, course: Path = ROOT) -> dict[str, str]:
     """Exercise name -> the given code of its cell in the chapter's source notebook."""
-    nb = notebook.read(course / "chapters" / chapter_id / f"{chapter_id}.ipynb")
+    nb = notebook.read(CourseDir.at(course).source(chapter_id))
     out = {}
     for cell in nb["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
@@ -225,20 +226,19 @@ def main(
     ``<course>/similarity/<chapter>.html`` beside ``submitted/``). Returns its path and the ranked pairs."""
     if chapter not in exercises.CHAPTERS:
         raise ValueError(f"chapter must be one of {', '.join(exercises.CHAPTERS)}, not {chapter!r}")
-    submitted = Path(submitted).resolve()
-    if not submitted.is_dir():
-        raise ValueError(f"submitted must be nbgrader's submitted/ folder; {submitted} is not a folder")
+    layout = CourseDir.around(submitted)
+    if not layout.submitted.is_dir():
+        raise ValueError(
+            f"submitted must be nbgrader's submitted/ folder; {layout.submitted} is not a folder"
+        )
     given = given_cells(chapter, Path(course))
-    codes = {}
-    for folder in sorted(p for p in submitted.glob(f"*/{chapter}") if p.is_dir()):
-        found = sorted(folder.glob("*.ipynb"))
-        if found:
-            preferred = folder / f"{chapter}.ipynb"
-            codes[folder.parent.name] = student_code(
-                preferred if preferred.exists() else found[0], chapter, given
-            )
+    codes = {
+        item.student: student_code(item.notebook, chapter, given)
+        for item in layout.submissions(chapter)
+        if item.notebook.exists()
+    }
     pairs = compare(codes, [ex.name for ex in exercises.chapter(chapter)])
-    path = Path(output or submitted.parent / "similarity" / f"{chapter}.html")
+    path = Path(output or layout.root / "similarity" / f"{chapter}.html")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report_html(chapter, pairs, len(codes), top))
     return path, pairs

@@ -19,6 +19,7 @@ import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
 from autograder.conventions import CODE_STUB, nbgrader_env
+from autograder.course_dir import CourseDir
 from autograder.engine.notebook import is_test_cell
 from autograder.publishing import ROOT, build_only, release
 from autograder.publishing.execute import execute
@@ -117,16 +118,16 @@ def stage(build: Path, chapter_ids: list[str], course: Path = ROOT, cache: Path 
         if relative.parent == Path("sre", "mathmaps") and relative.suffix == ".json":
             script = speech_rules_script(relative.stem, path.read_text(encoding="utf-8"))
             _write(src / "_extra" / "mathjax" / relative.with_suffix(".js"), script)
-    sources = [course / "chapters" / c / f"{c}.ipynb" for c in chapter_ids]
+    layout = CourseDir.at(course)
+    sources = [layout.source(c) for c in chapter_ids]
     for chapter_id, executed in zip(chapter_ids, execute(sources, cache or build / "executed"), strict=True):
         page_dir = src / "chapters" / chapter_id
-        student_nb = course / "release" / chapter_id / f"{chapter_id}.ipynb"
+        student_nb = layout.released(chapter_id)
         _write(page_dir / f"{chapter_id}-exercises.ipynb", student_nb.read_bytes())
-        for data in sorted(student_nb.parent.iterdir()):  # the chapter's data files, for {download} links
-            if data.is_file() and data != student_nb:
-                _write(page_dir / data.name, data.read_bytes())
-                # and at a fixed address beside the page, where a notebook opened alone fetches them
-                _write(src / "_extra" / "chapters" / chapter_id / data.name, data.read_bytes())
+        for data in layout.released_files(chapter_id):  # the chapter's data files, for {download} links
+            _write(page_dir / data.name, data.read_bytes())
+            # and at a fixed address beside the page, where a notebook opened alone fetches them
+            _write(src / "_extra" / "chapters" / chapter_id / data.name, data.read_bytes())
         page = student_view(executed, f"{chapter_id}-exercises.ipynb")
         _write(page_dir / f"{chapter_id}.ipynb", nbformat.writes(page).encode())
     return src

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.course_dir import SOURCE, CourseDir, notebook_file, student_folder
 from autograder.engine import exercises
 from autograder.publishing import ROOT
 from autograder.publishing.book import BOOK_FILES
@@ -18,7 +19,7 @@ COURSE_FILES = (*BOOK_FILES, "nbgrader_config.py")  # the book's sources and nbg
 
 
 def source_notebook(chapter_id: str) -> Path:
-    return ROOT / "chapters" / chapter_id / f"{chapter_id}.ipynb"
+    return CourseDir.at(ROOT).source(chapter_id)
 
 
 def copy_course(dest: Path) -> Path:
@@ -28,7 +29,7 @@ def copy_course(dest: Path) -> Path:
         if (ROOT / name).exists():
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / name, dest / name)
-    shutil.copytree(ROOT / "chapters", dest / "chapters", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(ROOT / SOURCE, dest / SOURCE, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     return dest
 
 
@@ -52,7 +53,7 @@ def with_answers(chapter_id: str, answers: dict[str, str], dest: Path, *, base: 
     for name, code in answers.items():
         solution_cell(nb, name).source = code
     dest.mkdir(parents=True, exist_ok=True)
-    path = dest / f"{chapter_id}.ipynb"
+    path = dest / notebook_file(chapter_id)
     nbformat.write(nb, path)
     return path
 
@@ -81,10 +82,10 @@ def make_class(
     names = list(CLASS_KINDS)
     for i in range(size):
         student = f"student{i:03d}"
-        folder = submitted / student / chapter_id
+        folder = student_folder(submitted, student, chapter_id)
         if i % 7 == 6:
             folder.mkdir(parents=True)
-            (folder / f"{chapter_id}.ipynb").write_text("{ truncated")
+            (folder / notebook_file(chapter_id)).write_text("{ truncated")
             kinds[student] = "broken file"
             continue
         kind = names[i % len(names)]

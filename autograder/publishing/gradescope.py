@@ -9,9 +9,12 @@ overrides ``/autograder`` (and ``AUTOGRADER_PYTHON`` the interpreter) to run the
 
 from __future__ import annotations
 
+import json
+import sys
 import zipfile
 from pathlib import Path
 
+from autograder.course_dir import graded_notebook
 from autograder.engine import exercises
 from autograder.publishing import ROOT
 
@@ -29,18 +32,34 @@ RUN = """#!/usr/bin/env bash
 set -uo pipefail
 root="${{AUTOGRADER_ROOT:-/autograder}}"
 python="${{AUTOGRADER_PYTHON:-$root/venv/bin/python}}"
-notebook="$root/submission/{chapter}.ipynb"
-if [ ! -f "$notebook" ]; then  # a renamed notebook: take the first one submitted
-  found=$(find "$root/submission" -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort | head -n 1)
-  [ -n "$found" ] && notebook="$found"
-fi
+results="$root/results/results.json"
 mkdir -p "$root/results"
 cd "$root/source"
+# The notebook to grade (autograder/course_dir.py); if there is none, the results say so: 0 points.
+notebook=$("$python" -m autograder.publishing.gradescope "$root/submission" {chapter} "$results") || exit 1
+[ -n "$notebook" ] || exit 0
 # Each submission runs in its own throw-away container; bubblewrap adds to it where it can start
 # (--isolation auto), and every result says when it could not.
 exec "$python" -m autograder grade "$notebook" --chapter {chapter} --isolation auto \\
-  --results "$root/results/results.json"
+  --results "$results"
 """
+
+NO_NOTEBOOK = "no .ipynb was submitted"
+
+
+def submitted_notebook(submission: Path, chapter: str, results: Path) -> Path | None:
+    """The notebook to grade in a Gradescope ``submission`` folder: ``<chapter>.ipynb``, else the first
+    other notebook by path (in sub-folders too: an upload keeps the student's folders). With none,
+    ``results`` says so, every exercise scoring 0, and the answer is None."""
+    notebook = graded_notebook(submission, chapter, nested=True)
+    if notebook.is_file():
+        return notebook
+    from autograder.engine import grade
+
+    doc = grade.not_gradable(notebook, f"Nothing was graded: {NO_NOTEBOOK} for {chapter}.", chapter)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(doc, indent=2))
+    return None
 
 
 def _package_files(name: str):
@@ -65,3 +84,8 @@ def main(chapter: str, *, output: str | Path = "autograder.zip") -> Path:
             for path, arcname in _package_files(package):
                 bundle.write(path, str(arcname))
     return output
+
+
+if __name__ == "__main__":  # run_autograder: SUBMISSION CHAPTER RESULTS -> the notebook to grade, if any
+    found = submitted_notebook(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))
+    print(found or "")

@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.conventions import nbgrader_env
+from autograder.course_dir import CourseDir
 from autograder.engine import exercises
 from autograder.publishing import ROOT, jupyter, outputs
 from autograder.publishing.execute import GLUE_ROLE, execute, fill_numbers, glued
@@ -42,7 +43,7 @@ def nbgrader(*args: str, course: Path) -> subprocess.CompletedProcess:
 
 def available(course: Path = ROOT) -> list[str]:
     """Chapter ids that have both a source notebook and graded exercises."""
-    return [c for c in exercises.CHAPTERS if (course / "chapters" / c / f"{c}.ipynb").exists()]
+    return [c for c in exercises.CHAPTERS if CourseDir.at(course).source(c).exists()]
 
 
 def main(
@@ -58,10 +59,11 @@ def main(
     that makes it, with its numbers written in, is kept as it is, unless ``force``. Executed notebooks
     are kept in ``cache`` (default ``<course>/_build/executed``, where the book keeps them)."""
     course = Path(course)
+    layout = CourseDir.at(course)
     written, stale = [], []
     for chapter_id in chapter_ids or available(course):
-        source = course / "chapters" / chapter_id / f"{chapter_id}.ipynb"
-        released = course / "release" / chapter_id / f"{chapter_id}.ipynb"
+        source = layout.source(chapter_id)
+        released = layout.released(chapter_id)
         inputs = [source, *(course / name for name in INPUTS), *PUBLISHING]
         newest_input = max(p.stat().st_mtime for p in inputs if p.exists())
         if (
@@ -89,9 +91,10 @@ def _finish(chapter_ids: list[str], course: Path, cache: Path) -> None:
     glue roles, MyST markup turned into what Jupyter renders, and the outputs of the cells that need no
     student code (the released notebook run once, stubs and all, and compared with the site's run)."""
     site = jupyter.read_site(course)
-    released = {c: course / "release" / c / f"{c}.ipynb" for c in chapter_ids}
+    layout = CourseDir.at(course)
+    released = {c: layout.released(c) for c in chapter_ids}
     notebooks = {c: nbformat.read(path, as_version=4) for c, path in released.items()}
-    sources = [course / "chapters" / c / f"{c}.ipynb" for c in chapter_ids]
+    sources = [layout.source(c) for c in chapter_ids]
     runs = execute(sources, cache, released=list(released.values()))
     with_answers = dict(zip(chapter_ids, runs[: len(chapter_ids)], strict=True))
     for chapter_id, ran in zip(chapter_ids, runs[len(chapter_ids) :], strict=True):

@@ -15,7 +15,10 @@ from nbgrader.api import Gradebook
 from autograder.__main__ import main as cli
 from autograder.classroom import batch
 
-pytestmark = pytest.mark.xdist_group("late-class")  # its module fixture: one worker
+pytestmark = [
+    pytest.mark.slow,  # its module fixture grades a class of the released course
+    pytest.mark.xdist_group("late-class"),  # its module fixture: one worker
+]
 
 CH = "01_convolution"
 DEADLINES = """timezone = "Europe/Zurich"

@@ -106,6 +106,7 @@ def refused(capsys, argv, *needles) -> str:
     ],
     ids=["misspelt-due-chapter", "extension-unknown-chapter", "extension-unknown-student"],
 )
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_a_misspelt_deadlines_file_changes_no_penalty(course, capsys, deadlines, extensions, needles):
     (course / "deadlines.toml").write_text(deadlines)
     if extensions:
@@ -115,6 +116,7 @@ def test_a_misspelt_deadlines_file_changes_no_penalty(course, capsys, deadlines,
     assert state(course) == before
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_every_changed_penalty_is_printed(course, capsys):
     before = ledger(course)["student001"]
     (course / "ext.csv").write_text("student,chapter,days\nstudent001,01_convolution,5\n")
@@ -126,6 +128,7 @@ def test_every_changed_penalty_is_printed(course, capsys):
     assert f"student001 {CH}: {before['score']:g} -> {raw:g}" in out
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_export_never_creates_a_gradebook(course, capsys, monkeypatch):
     monkeypatch.chdir(course)
     before = state(course)
@@ -136,6 +139,7 @@ def test_export_never_creates_a_gradebook(course, capsys, monkeypatch):
     refused(capsys, ["export", "--db", f"sqlite:///{empty}"], "no grades recorded")
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_export_writes_only_what_it_was_asked_for(course, capsys, monkeypatch):
     monkeypatch.chdir(course)
     grades = (course / "grades.csv").read_bytes()
@@ -145,6 +149,7 @@ def test_export_writes_only_what_it_was_asked_for(course, capsys, monkeypatch):
     assert "p.csv" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_a_failed_regrade_leaves_the_grade_marked_not_current(course, capsys, monkeypatch):
     real = grade.judge
 
@@ -183,6 +188,7 @@ def test_a_failed_regrade_leaves_the_grade_marked_not_current(course, capsys, mo
 # -- the command or a file it reads is wrong: exit 2, one line, nothing changed -----------------------
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_class_mode_refuses_what_it_cannot_use(course, capsys, tmp_path):
     before = state(course)
     sub = course / "submitted"
@@ -224,6 +230,7 @@ def test_an_unknown_chapter_is_one_line(tmp_path, capsys):
     refused(capsys, ["gradescope", "03_paddin"], "unknown chapter '03_paddin'", "did you mean 03_padding")
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_the_canvas_export_refuses_a_roster_it_cannot_match(course, capsys, monkeypatch):
     monkeypatch.chdir(course)
     (course / "roster.csv").write_text(ROSTER)
@@ -248,6 +255,7 @@ def test_no_traceback_from_a_bad_gradebook_url():
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_a_second_run_on_the_same_gradebook_refuses(course, capsys):
     before = state(course)
     with batch.lock(f"sqlite:///{course / 'gradebook.db'}", course):
@@ -258,6 +266,7 @@ def test_a_second_run_on_the_same_gradebook_refuses(course, capsys):
 # -- could not be graded or recorded: exit 1, each listed -----------------------------------------------
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_ctrl_c_says_what_was_recorded_and_that_rerunning_resumes(course, capsys, monkeypatch):
     real, calls = grade.judge, []
 
@@ -323,6 +332,7 @@ def test_the_needs_attention_summary_names_each_problem(tmp_path, capsys):
     assert "MemoryError: ran out of the memory limit (2048 MB)" in page  # the limit, named
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_a_gradebook_write_that_fails_is_the_graders(course, capsys, monkeypatch):
     real = Book.record
 
@@ -371,6 +381,7 @@ def test_hostile_notebooks_get_a_row_and_a_feedback_page(tmp_path, capsys):
         assert words in (tmp_path / "feedback" / student / CH / f"{CH}.html").read_text()
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_a_fault_in_case_generation_records_nothing_in_a_class(course, capsys, monkeypatch):
     from dataclasses import replace
 

@@ -208,6 +208,7 @@ UNUSUAL = {
 }
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_release_keeps_no_earlier_chapter_answer(course):
     """The cells for the chapter 04 and 07 layers are stubs in the release: students paste their own."""
     released = solution_cells(course / "release" / CHAPTER / f"{CHAPTER}.ipynb")

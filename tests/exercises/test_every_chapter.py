@@ -19,6 +19,7 @@ def test_model_answers_get_full_marks(chapter_id):
     assert doc["output"] == "", "the given cells (demos, figures) must never show up in the feedback"
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 @pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
 def test_release_has_stubs_and_scores_zero(chapter_id, course):
     assert_release_has_stubs_and_scores_zero(course, chapter_id)

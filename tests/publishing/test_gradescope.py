@@ -61,10 +61,24 @@ def test_run_autograder_grades_a_renamed_submission(tmp_path):
 
 
 def test_run_autograder_without_a_notebook_reports_zero(tmp_path):
+    """``grade`` refuses a missing file (exit 2, no results), so the bundle writes the results itself."""
     root, _ = unpack(tmp_path)
     (root / "submission" / "notes.txt").write_text("I forgot the notebook")
+    (root / "submission" / ".ipynb_checkpoints").mkdir()
+    shutil.copy(source_notebook(CHAPTER), root / "submission" / ".ipynb_checkpoints" / f"{CHAPTER}.ipynb")
     doc = run(root)
-    assert doc["score"] == 0 and "cannot read" in doc["output"]
+    assert doc["score"] == 0 and "no .ipynb was submitted" in doc["output"]
+    assert [t["score"] for t in doc["tests"]] == [0] * len(exercises.chapter(CHAPTER))
+    assert {t["max_score"] for t in doc["tests"]} == {ex.points for ex in exercises.chapter(CHAPTER)}
+
+
+def test_run_autograder_grades_a_notebook_in_a_folder(tmp_path):
+    """An upload that keeps the student's folders: the notebook inside one is graded."""
+    root, _ = unpack(tmp_path)
+    (root / "submission" / "homework").mkdir()
+    shutil.copy(source_notebook(CHAPTER), root / "submission" / "homework" / "mine.ipynb")
+    doc = run(root)
+    assert doc["score"] == sum(ex.points for ex in exercises.chapter(CHAPTER))
 
 
 @pytest.mark.parametrize("imports", ["import matplotlib.pyplot as plt", "import numpy\nimport math, json"])

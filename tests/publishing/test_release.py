@@ -1,6 +1,6 @@
 """The student's notebook as good as the page: MyST turned into markdown Jupyter renders, and the outputs
 of the cells that need no student code shipped, on small fixtures (the real chapters are checked in
-tests/test_student_notebook.py)."""
+tests/publishing/test_student_notebook.py)."""
 
 from __future__ import annotations
 

@@ -77,11 +77,14 @@ def test_export_passes_the_submitted_folder_on(monkeypatch, tmp_path):
 
 def test_class_grading_says_which_feedback_nbgrader_cannot_hand_back(monkeypatch, tmp_path, capsys):
     summary = batch.Summary(
-        csv=tmp_path / "grades.csv", unreleasable=[("ada", "01_convolution", ["submission_secret.txt"])]
+        csv=tmp_path / "grades.csv",
+        feedback=tmp_path / "pages",  # where class grading wrote them: the command line never guesses
+        unreleasable=[("ada", "01_convolution", ["submission_secret.txt"])],
     )
     monkeypatch.setattr(batch, "main", lambda *a, **k: summary)
     assert cli.main(["grade", str(tmp_path), "--no-progress"]) == 0
     out = capsys.readouterr().out
+    assert f"feedback in {tmp_path / 'pages'};" in out
     assert "`nbgrader release_feedback` cannot hand back 1 of the pages" in out
     assert "not collected with `nbgrader collect`" in out
 

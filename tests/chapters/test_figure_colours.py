@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-PREAMBLE = Path(__file__).resolve().parents[1] / "chapters" / "preamble.py"
+PREAMBLE = Path(__file__).resolve().parents[2] / "chapters" / "preamble.py"
 PALETTE_CSS = PREAMBLE.parents[1] / "_static" / "explorers" / "palette.css"
 ROLES = ("image", "kernel", "output", "highlight")  # told apart by colour in the figures
 OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}

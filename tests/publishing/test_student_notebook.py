@@ -25,6 +25,8 @@ from traitlets.config import Config
 from autograder.engine import exercises
 from autograder.publishing import execute, jupyter, release
 
+pytestmark = pytest.mark.slow  # every test reads the released course or the chapters run
+
 CHAPTER_IDS = [p.stem for p in SOURCES]
 COLLAPSED_TAGS = {"remove-cell", "hide-input"}  # the preamble, and figure-drawing code the site hides
 # A student's Jupyter has numpy and matplotlib, not the book's tools: make their import fail.

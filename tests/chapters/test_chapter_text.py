@@ -357,6 +357,7 @@ def test_chapter_4_worked_example_arithmetic():
     assert np.array_equal(namespace["b"], b) and np.array_equal(namespace["expected"][0], out[:, 0])
 
 
+@pytest.mark.slow  # the chapters run with their model answers
 @pytest.mark.parametrize("chapter_id", [p.stem for p in SOURCES])
 def test_every_glued_reference_has_a_value(chapter_id, executed):
     wanted = {m.group(1) for m in GLUE_ROLE.finditer(markdown(chapter_id))}
@@ -366,6 +367,7 @@ def test_every_glued_reference_has_a_value(chapter_id, executed):
         assert isinstance(value, int | float), f"{name} is glued as {value!r}: glue a Python int or float"
 
 
+@pytest.mark.slow  # the chapters run with their model answers
 @pytest.mark.parametrize("chapter_id", sorted(EXPECTED))
 def test_glued_numbers_are_right(chapter_id, executed):
     values = glued(executed[chapter_id])
@@ -384,6 +386,7 @@ def test_glued_numbers_are_right(chapter_id, executed):
         ("07_pooling", "pool_even_difference", "pool_odd_difference"),
     ],
 )
+@pytest.mark.slow  # the chapters run with their model answers
 def test_stride_keeps_only_shifts_by_its_multiples(chapter_id, exact, broken, executed):
     """The demos show it, and the text quotes their numbers."""
     values = glued(executed[chapter_id])
@@ -475,6 +478,7 @@ def test_what_the_floor_throws_away():
     assert unread == {int(found[5])}
 
 
+@pytest.mark.slow  # the chapters run with their model answers
 def test_chapter_08_measurements_back_its_claims(executed):
     """The trained network reaches 97% on held-out digits, both gradient checks pass, the first layer is
     exactly equivariant, and pooling breaks it for a one-pixel shift and, after two poolings, for two."""
@@ -642,6 +646,7 @@ def test_chapter_08_build_time_numbers_are_phrased_as_such():
     assert text.count("When this page was built") + text.count("when this page was built") >= 5
 
 
+@pytest.mark.slow  # the chapters run with their model answers
 def test_chapter_08_counts_the_calls_it_quotes(executed):
     """Training calls each layer twice a step (two convolutions, two poolings), plus the final test's
     forward pass: several hundred calls, as chapters 04 and 08 say, not "a few thousand"."""
@@ -657,6 +662,7 @@ def test_chapter_08_counts_the_calls_it_quotes(executed):
     assert "(like chapter 4's model answer)" not in text and "which chapter 4's hint argues against" in text
 
 
+@pytest.mark.slow  # the chapters run with their model answers
 def test_chapter_08_timings_back_the_speed_advice(executed):
     """Looping per pooling window is slower than per position, four-loop conv2d slower still, and the
     ratio quoted is the one of the two training times."""
@@ -864,6 +870,7 @@ def test_glossary_output_padding_tap_and_feature_map():
     assert re.search(r"\btaps?\b", markdown("02_motivations")), "the term is used from chapter 02 on"
 
 
+@pytest.mark.slow  # the chapters run with their model answers
 def test_chapter_08_reports_the_ink_a_shift_crops(executed):
     """A shift inside the 8 x 8 frame crops the digit: the share of ink lost by one- and two-pixel shifts
     (rightwards: the last columns), recomputed from digits.npz on the test fifth, is what the text quotes
@@ -944,6 +951,7 @@ def reach_offsets_strided(layers) -> set[int]:
     return positions
 
 
+@pytest.mark.slow  # the chapters run with their model answers
 def test_chapter_08_learns_the_edge_detector_from_one_pair(executed):
     """The kernel learned by gradient descent is the least-squares kernel for the pair, [1, -1] (solved
     here directly), and the chapter says so before its first exercise."""

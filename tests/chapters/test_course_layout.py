@@ -148,6 +148,7 @@ def test_runner_is_self_contained():
     }, roots
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 @pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
 def test_release_gives_each_graded_cell_its_registry_points(chapter_id, course):
     released = nbformat.read(course / "release" / chapter_id / f"{chapter_id}.ipynb", as_version=4)
@@ -158,6 +159,7 @@ def test_release_gives_each_graded_cell_its_registry_points(chapter_id, course):
     assert all(p > 0 for p in points.values())
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 @pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
 def test_release_holds_no_solution_or_hidden_test(chapter_id, course):
     released = course / "release" / chapter_id / f"{chapter_id}.ipynb"
@@ -171,6 +173,7 @@ def test_release_holds_no_solution_or_hidden_test(chapter_id, course):
         assert line not in text, f"leaked into the release: {line!r}"
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_release_regenerates_only_what_is_stale(course, tmp_path):
     course = shutil.copytree(course, tmp_path / "course")  # released, file times kept
     first, second = CHAPTER_IDS[:2]
@@ -185,6 +188,7 @@ def test_release_regenerates_only_what_is_stale(course, tmp_path):
     assert released[second].stat().st_mtime_ns > before[second]
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_a_release_that_shows_a_glue_role_is_made_again(course, tmp_path):
     """A release from before the numbers were written in is stale, however new the file is."""
     course = shutil.copytree(course, tmp_path / "course")
@@ -198,6 +202,7 @@ def test_a_release_that_shows_a_glue_role_is_made_again(course, tmp_path):
     assert "{glue" not in released.read_text()
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_a_broken_source_notebook_is_named_in_the_release_error(course, tmp_path):
     course = shutil.copytree(course, tmp_path / "course")  # released: only the broken one is redone
     broken = CHAPTER_IDS[-1]
@@ -218,6 +223,7 @@ def test_the_published_address_is_the_repositorys_pages_site():
     assert jupyter.baseurl(ROOT) == config["html"]["baseurl"]
 
 
+@pytest.mark.slow  # the released course: nbgrader and the chapters run
 def test_a_release_older_than_the_code_that_makes_it_is_made_again(course, tmp_path):
     """A notebook released before the release changed (e.g. with raw MyST in it) is not kept."""
     course = shutil.copytree(course, tmp_path / "course")  # released, file times kept

@@ -115,6 +115,7 @@ def test_chapter_list_is_the_books():
     assert CHAPTERS == folders, "every chapter of the book is measured, none left out"
 
 
+@pytest.mark.slow  # the chapters run with their model answers
 @pytest.mark.parametrize("chapter_id", CHAPTERS)
 def test_figures_are_readable_in_the_column(chapter_id, executed):
     problems, count = [], 0

@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from helpers import SOURCES
 
+pytestmark = pytest.mark.slow  # the chapters run with their model answers
+
 WORDS = 8  # fewer cannot say what a figure shows
 
 
