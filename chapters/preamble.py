@@ -10,7 +10,7 @@
 # - Grids: lay them out with grid_figure, whose cells are CELL inches in every panel, so that kernels,
 #   windows and dilated spans compare at scale; it wraps panels onto a second row to fit the column.
 # - Size: draw for the site's 688 px content column (COLUMN inches at 96 dpi); the smallest text must be
-#   at least 9 px where the figure is shown (tests/test_figure_size.py measures every figure).
+#   at least 9 px where the figure is shown (tests/chapters/test_figure_size.py measures every figure).
 # - Colour that encodes a value has a colour bar; panels that are compared share it: shared_scale.
 import re
 
@@ -22,7 +22,7 @@ plt.rcParams.update({
     "axes.titleweight": "bold", "axes.spines.top": False, "axes.spines.right": False,
 })
 # Role colours that stay apart for readers with any of the three colour vision deficiencies, and lines at
-# least 3:1 against white (tests/test_figure_colours.py checks both).
+# least 3:1 against white (tests/chapters/test_figure_colours.py checks both).
 COLORS = {"image": "#0072B2", "kernel": "#D55E00", "output": "#CC79A7", "highlight": "#000000",
           "gradient": "#F0E442", "padding": "#BBBBBB", "muted": "#767676"}
 WINDOWS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442")  # fills of windows shown together
