@@ -259,3 +259,23 @@ def grade_class(course: Path, *extra: str, wait: bool = True):
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
+
+
+def solution_cells(path) -> dict[str, str]:
+    """Every solution cell of a notebook by grade_id, the solution markers left out."""
+    cells = nbformat.read(path, as_version=4).cells
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: "\n".join(
+            line
+            for line in cell.source.splitlines()
+            if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
+        )
+        for cell in cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+
+
+def changed_in(model: dict[str, str], name: str, old: str, new: str) -> str:
+    """The model answer of ``name`` with ``old`` replaced (which must be there: the test cannot go stale)."""
+    assert old in model[name], f"{old!r} is no longer in the model answer of {name}"
+    return model[name].replace(old, new)

@@ -9,6 +9,8 @@ import pytest
 from helpers import (
     assert_unusual_answer_keeps_full_marks,
     assert_wrong_answer_diagnosed,
+    changed_in,
+    solution_cells,
     source_notebook,
 )
 
@@ -16,27 +18,11 @@ CHAPTER = "08_backprop"
 PASTED = ("earlier_conv2d", "earlier_maxpool2d")  # ungraded cells for the chapter 04 and 07 layers
 
 
-def solution_cells(path) -> dict[str, str]:
-    """Every solution cell of a notebook by grade_id, the solution markers left out."""
-    cells = nbformat.read(path, as_version=4).cells
-    return {
-        cell.metadata["nbgrader"]["grade_id"]: "\n".join(
-            line
-            for line in cell.source.splitlines()
-            if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
-        )
-        for cell in cells
-        if cell.metadata.get("nbgrader", {}).get("solution")
-    }
-
-
 MODEL = solution_cells(source_notebook(CHAPTER))  # each wrong answer below changes one thing in one of these
 
 
 def changed(name: str, old: str, new: str) -> str:
-    """The model answer of ``name`` with ``old`` replaced (which must be there: the test cannot go stale)."""
-    assert old in MODEL[name], f"{old!r} is no longer in the model answer of {name}"
-    return MODEL[name].replace(old, new)
+    return changed_in(MODEL, name, old, new)
 
 
 # The first lines of every conv2d_backward below: arrays, shapes and the checks the docstring states.
