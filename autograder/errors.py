@@ -13,6 +13,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import traceback
+
 
 class UsageError(Exception):
     """The command or a file it reads is wrong: one line, exit 2, nothing written."""
@@ -24,6 +27,18 @@ class GraderError(Exception):
     def __init__(self, message: str, details: str = ""):
         super().__init__(message)
         self.details = details  # the traceback, for the instructor
+
+
+@contextlib.contextmanager
+def grader_fault(what: str):
+    """Any exception in the block but a :class:`GraderError` becomes one: ``what`` failed, with the
+    exception named and its traceback for the instructor."""
+    try:
+        yield
+    except GraderError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - grading code: whatever it raises is the grader's
+        raise GraderError(f"{what}: {type(exc).__name__}: {exc}", traceback.format_exc()) from exc
 
 
 class WrongKind(ValueError):

@@ -11,6 +11,14 @@ from hypothesis.extra import numpy as hnp
 EIGHTHS = st.integers(-32, 32).map(lambda k: k / 8)
 
 
+def assert_close(actual, expected, dtype=np.float64, atol32=1e-6):
+    """``actual`` is an array of ``dtype`` equal to ``expected`` (tolerances by dtype; float32 layers that
+    sum more products want a looser ``atol32``)."""
+    assert isinstance(actual, np.ndarray) and actual.dtype == dtype
+    rtol, atol = (1e-8, 1e-12) if dtype == np.float64 else (1e-5, atol32)
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
+
+
 def oracle_settings(max_examples: int):
     """Deadline and the too_slow health check off: timings on a busy CI machine are not what we test."""
     return settings(max_examples=max_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -29,7 +29,7 @@ from autograder.classroom import cluster, export, late
 from autograder.classroom.gradebook import Book, digest
 from autograder.course_dir import CourseDir, Submission, lacking_release_files
 from autograder.engine import exercises, grade, notebook, sandbox
-from autograder.errors import GraderError, UsageError, did_you_mean
+from autograder.errors import GraderError, UsageError, did_you_mean, grader_fault
 
 Item = Submission  # one (student, chapter) submission: its folder's graded notebook
 
@@ -236,22 +236,12 @@ def _record(book, item, key, start, outcome, limits, rules, summary) -> None:
         if isinstance(outcome, Exception):  # raised where the run happened: reading, cases, the sandbox
             details = "".join(traceback.format_exception(outcome))
             raise GraderError(f"grading failed: {type(outcome).__name__}: {outcome}", details)
-        try:
+        with grader_fault("grading code failed"):  # case generation, the reference, the judge
             results = grade.judge(outcome, limits, start)
             if rules:
                 results = late.apply(results, _lateness(rules, item))
-        except GraderError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - case generation, the reference, the judge
-            raise GraderError(
-                f"grading code failed: {type(exc).__name__}: {exc}", traceback.format_exc()
-            ) from exc
-        try:
+        with grader_fault("the gradebook write failed"):
             book.record(item.student, item.chapter, key, results)
-        except Exception as exc:  # noqa: BLE001 - the gradebook write
-            raise GraderError(
-                f"the gradebook write failed: {type(exc).__name__}: {exc}", traceback.format_exc()
-            ) from exc
     except Exception as exc:  # noqa: BLE001 - one submission never stops the class
         reason = str(exc) if isinstance(exc, GraderError) else f"{type(exc).__name__}: {exc}"
         summary.failed.append((item, reason))

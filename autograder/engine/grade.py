@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.engine import exercises, notebook, runner, sandbox
 from autograder.engine.judge import ExerciseResult, judge_exercise
-from autograder.errors import GraderError, UsageError, did_you_mean
+from autograder.errors import GraderError, UsageError, did_you_mean, grader_fault
 
 PROCESS_ISOLATION_NOTE = (
     "Note: this submission ran in a plain subprocess with resource limits (process isolation, chosen "
@@ -274,12 +273,8 @@ def judge_records(
             if isinstance(record, dict) and record.get("raised", [None])[0] == "MemoryError":
                 message = record["raised"][1]
                 record["raised"] = ["MemoryError", f"ran out of the memory limit ({mb} MB) {message}".strip()]
-    try:
+    with grader_fault(f"grading code failed on {exercise.name}"):  # the reference, judge, mistake models
         result = judge_exercise(exercise, cases, records, output=output)
-    except Exception as exc:  # noqa: BLE001 - the reference, the judge or a mistake model
-        raise GraderError(
-            f"grading code failed on {exercise.name}: {type(exc).__name__}: {exc}", traceback.format_exc()
-        ) from exc
     return result, UNREADABLE if result.problem else None  # malformed records
 
 
@@ -402,14 +397,8 @@ def main(
             )
     bubblewrap = sandbox.probe(isolation)
     limits = sandbox.Limits(wall_seconds=timeout, memory_mb=memory_mb)
-    try:
+    with grader_fault("grading code failed"):  # case generation, the reference, the judge
         doc = grade_notebook(path, limits=limits, bubblewrap=bubblewrap, chapter=chapter)
-    except GraderError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - case generation, the reference, the judge
-        raise GraderError(
-            f"grading code failed: {type(exc).__name__}: {exc}", traceback.format_exc()
-        ) from exc
     Path(results).parent.mkdir(parents=True, exist_ok=True)
     Path(results).write_text(json.dumps(doc, indent=2))
     return doc

@@ -9,18 +9,12 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from oracles import arrays, as_pair, int_or_pair, oracle_settings, tensor, torch_conv2d
+from oracles import arrays, as_pair, assert_close, int_or_pair, oracle_settings, tensor, torch_conv2d
 
 from solutions import conv2d, locally_connected2d, tile_weights
 
 torch.set_num_threads(1)
 SETTINGS = oracle_settings(60)
-
-
-def assert_close(actual, expected, dtype=np.float64):
-    assert isinstance(actual, np.ndarray) and actual.dtype == dtype
-    rtol, atol = (1e-8, 1e-12) if dtype == np.float64 else (1e-5, 1e-6)
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
 
 
 # conv2d

@@ -7,17 +7,11 @@ import pytest
 import scipy.signal
 from hypothesis import given
 from hypothesis import strategies as st
-from oracles import arrays, oracle_settings
+from oracles import arrays, assert_close, oracle_settings
 
 from solutions import convolve2d, convolve2d_full, correlate2d
 
 SETTINGS = oracle_settings(60)
-
-
-def assert_close(actual, expected, dtype=np.float64):
-    assert isinstance(actual, np.ndarray) and actual.dtype == dtype
-    rtol, atol = (1e-8, 1e-12) if dtype == np.float64 else (1e-5, 1e-6)
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
 
 
 @st.composite
