@@ -68,9 +68,9 @@ class Explorer:
     def state(self) -> dict:
         return json.loads(self.root.get_attribute("data-state"))
 
-    def states(self, settings: list[dict]) -> list[dict]:
-        """The state after each setting, each set through the fragment (``hashchange``, no reload), in one
-        round trip to the browser."""
+    def _walk(self, settings: list[dict], read: str) -> list:
+        """Each setting set through the fragment (``hashchange``, no reload), and after each the value of
+        the JavaScript expression ``read`` (of ``root``, the explorer's element), in one round trip."""
         hashes = [fragment(self.name, s) for s in settings]
         return self.page.evaluate(
             """async ([selector, hashes]) => {
@@ -82,36 +82,27 @@ class Explorer:
                             location.hash = h;
                         });
                     }
-                    out.push(JSON.parse(root.dataset.state));
+                    out.push(READ);
                 }
                 return out;
-            }""",
+            }""".replace("READ", read),
             [self.root_selector, hashes],
         )
 
+    def states(self, settings: list[dict]) -> list[dict]:
+        """The state after each setting, all in one round trip to the browser."""
+        return self._walk(settings, "JSON.parse(root.dataset.state)")
+
     def refusals(self, settings: list[dict]) -> list[dict]:
-        """For each setting (through the fragment, all in one round trip like :meth:`states`): ``state``,
-        the live region's text (``live``) and whether the figure is hidden (``hidden``)."""
-        hashes = [fragment(self.name, s) for s in settings]
-        return self.page.evaluate(
-            """async ([selector, hashes]) => {
-                const root = document.querySelector(selector), out = [];
-                for (const h of hashes) {
-                    if (location.hash !== h) {
-                        await new Promise((done) => {
-                            window.addEventListener("hashchange", done, {once: true});
-                            location.hash = h;
-                        });
-                    }
-                    out.push({
-                        state: JSON.parse(root.dataset.state),
-                        live: root.querySelector("[aria-live=polite]").innerText,
-                        hidden: !root.querySelector(".xp-figure").checkVisibility(),
-                    });
-                }
-                return out;
+        """For each setting (one round trip, like :meth:`states`): ``state``, the live region's text
+        (``live``) and whether the figure is hidden (``hidden``)."""
+        return self._walk(
+            settings,
+            """{
+                state: JSON.parse(root.dataset.state),
+                live: root.querySelector("[aria-live=polite]").innerText,
+                hidden: !root.querySelector(".xp-figure").checkVisibility(),
             }""",
-            [self.root_selector, hashes],
         )
 
     def set(self, **params) -> dict:
