@@ -45,9 +45,8 @@ test: $(BIN)/.oracles
 	@sh tests/system_packages.sh $(BIN)/python $(SANDBOX)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	COURSE_SANDBOX=$(SANDBOX) $(BIN)/python -m pytest -n 4 --dist loadgroup tests
-	# nbval runs a notebook's cells in order in one kernel: each notebook stays on one worker.
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax chapters
+	# nbval runs a notebook's cells in order in one kernel: tests/conftest.py keeps each notebook on one worker.
+	COURSE_SANDBOX=$(SANDBOX) $(BIN)/python -m pytest -n 4 --dist loadgroup --nbval-lax tests chapters
 
 ## test-fast: the edit-test loop: every test not marked slow (no site build, no nbgrader round trip,
 ## no whole classes, no notebook runs, so no release: it runs the chapters that glue numbers), no lint

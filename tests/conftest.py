@@ -40,6 +40,7 @@ def pytest_addoption(parser):
 SLOW_FIXTURES = {"executed", "course"}  # they run the chapters (``course``: its release runs those that glue)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks it adds
 def pytest_collection_modifyitems(config, items):
     """A test that needs the chapters run (the ``executed`` fixture, or ``course``, whose release runs the
     chapters that glue numbers into their text) is slow, and says so where it is written
@@ -47,8 +48,10 @@ def pytest_collection_modifyitems(config, items):
     one that does not.
 
     Slow tests run first, so that no test worker waits on one of them at the end of the run; of those,
-    one that needs the site comes first (its worker builds the site), and the others that need it come
-    after the rest (the workers that reach them wait until the site is built)."""
+    one that needs the site comes first (its worker executes the chapters, releases them and builds the
+    site: the longest chain of the run, started at once), and the others that need it come after the
+    rest (the workers that reach them wait until the site is built). The chapters run by nbval (``make
+    test`` collects them with the tests) go with the long tests, each notebook a group kept on one worker."""
     unmarked = [
         item.nodeid
         for item in items
@@ -63,11 +66,17 @@ def pytest_collection_modifyitems(config, items):
     def needs_site(item) -> bool:
         return bool({"site", "executed"} & set(getattr(item, "fixturenames", ())))
 
-    builder = next((item for item in items if needs_site(item)), None)
+    builder = next((item for item in items if "site" in getattr(item, "fixturenames", ())), None)
+
+    for item in items:
+        if item.path.suffix == ".ipynb":  # nbval: a notebook's cells run in order in one kernel
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
     def order(item) -> int:
         if item is builder:
             return 0
+        if item.path.suffix == ".ipynb":
+            return 1  # with the long tests: a chapter's cells are one unit of work, started early
         if item.get_closest_marker("slow") is None:
             return 3
         return 2 if needs_site(item) else 1

@@ -4,27 +4,29 @@ from __future__ import annotations
 
 import functools
 import http.server
+import shutil
 import threading
 from pathlib import Path
 
 import pytest
-from helpers import INSTALL, Visit, copy_course, launch, shared_by_workers, shared_folder
+from helpers import INSTALL, Visit, launch, shared_by_workers, shared_folder
 
 from autograder.publishing import book
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> tuple[Path, Path]:
-    """(course copy, its built ``_build/html``), built from a copy of the course.
+def site(course, tmp_path_factory) -> tuple[Path, Path]:
+    """(course copy, its built ``_build/html``), built from a copy of the released course (the ``course``
+    fixture's: nbgrader does not release the chapters a second time).
 
     Test workers share one build: the first to take the lock builds, the others wait and reuse it.
     """
     with shared_by_workers(tmp_path_factory, "site") as root:
         html = root / "_build" / "html"
         if not (root / "built").exists():
-            course = copy_course(root)
+            shutil.copytree(course, root, dirs_exist_ok=True)  # file times kept: the release is current
             cache = shared_folder(tmp_path_factory, "executed")  # the `executed` fixture's
-            html = book.main(output=course / "_build", course=course, cache=cache)
+            html = book.main(output=root / "_build", course=root, cache=cache)
             (root / "built").touch()
     return root, html
 
