@@ -11,31 +11,27 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, grade_class_command, grade_file, launch, result_for, with_answers
+from helpers import (
+    ROOT,
+    changed_in,
+    grade_class_command,
+    grade_file,
+    launch,
+    result_for,
+    solution_cells,
+    source_notebook,
+    with_answers,
+)
 
 from autograder.classroom.gradebook import Book
 from autograder.engine import sandbox
 
 CHAPTER = "01_convolution"
 FLIPPED = {"correlate2d": "def correlate2d(image, kernel):\n    return convolve2d(image, kernel)\n"}
-# a correlation whose loops stop one position short in each direction
-OFF_BY_ONE = {
-    "correlate2d": """def correlate2d(image, kernel):
-    image = np.asarray(image, dtype=float)
-    kernel = np.asarray(kernel, dtype=float)
-    if image.ndim != 2 or kernel.ndim != 2:
-        raise ValueError("image and kernel must be 2-D")
-    H, W = image.shape
-    kh, kw = kernel.shape
-    if kh > H or kw > W:
-        raise ValueError("the kernel is larger than the image")
-    out = np.zeros((H - kh, W - kw))
-    for i in range(H - kh):
-        for j in range(W - kw):
-            out[i, j] = np.sum(image[i : i + kh, j : j + kw] * kernel)
-    return out
-"""
-}
+# the model answer with its loops stopped one position short in each direction
+_MODEL = solution_cells(source_notebook(CHAPTER))
+_SHORT = {**_MODEL, "correlate2d": changed_in(_MODEL, "correlate2d", "H - kh + 1", "H - kh")}
+OFF_BY_ONE = {"correlate2d": changed_in(_SHORT, "correlate2d", "W - kw + 1", "W - kw")}
 # 20 students: 6 flip the kernel, 4 stop one short, 10 honest (the hand-made expectation of the report)
 KNOWN = [("flipped", FLIPPED)] * 6 + [("off by one", OFF_BY_ONE)] * 4 + [("honest", {})] * 10
 
