@@ -4,19 +4,16 @@ with a one-line message naming the file and the address when that fails."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
-import http.server
 import re
-import threading
-from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 import yaml
 from helpers import ROOT, source_notebook
+
+from autograder.publishing.pdf import serve  # the site served on loopback, as `make pdf` serves it
 
 BASEURL = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"].rstrip("/") + "/"
 
@@ -54,25 +51,6 @@ def fetch_function(chapter_id: str, data_url: str):
     return namespace
 
 
-@contextlib.contextmanager
-def serve(folder: Path):
-    """An HTTP server on loopback serving ``folder``; yields its address."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 def test_chapter_08_declares_its_digits():
     assert DATA.get("08_backprop") == ["digits.npz"]
 
@@ -100,7 +78,7 @@ def test_a_missing_file_is_fetched_and_checked(chapter_id, tmp_path, monkeypatch
     work.mkdir()
     monkeypatch.chdir(work)
     with serve(tmp_path / "site") as base:
-        ns = fetch_function(chapter_id, f"{base}chapters/{chapter_id}/")
+        ns = fetch_function(chapter_id, f"{base}/chapters/{chapter_id}/")
         name = DATA[chapter_id][0]
         constant = re.search(rf'fetch_data\("{re.escape(name)}", (\w+)\)', fetch_cell(chapter_id))[1]
         path = ns["fetch_data"](name, ns[constant])
@@ -110,7 +88,7 @@ def test_a_missing_file_is_fetched_and_checked(chapter_id, tmp_path, monkeypatch
         (work / path).unlink()
         with pytest.raises(ValueError) as wrong:
             ns["fetch_data"](name, ns[constant])
-        assert f"{name} downloaded from {base}chapters/{chapter_id}/{name} is not the course's file" in str(
+        assert f"{name} downloaded from {base}/chapters/{chapter_id}/{name} is not the course's file" in str(
             wrong.value
         )
         assert not (work / path).exists()  # a file that is not the course's is never kept
@@ -120,11 +98,11 @@ def test_offline_says_which_file_and_where_in_one_line(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with serve(tmp_path) as base:
         pass  # the server is gone: nothing listens at that address any more
-    ns = fetch_function("08_backprop", f"{base}chapters/08_backprop/")
+    ns = fetch_function("08_backprop", f"{base}/chapters/08_backprop/")
     with pytest.raises(FileNotFoundError) as missing:
         ns["fetch_data"]("digits.npz", ns["DIGITS_SHA256"])
     message = str(missing.value)
     assert message.startswith(
         f"digits.npz is not beside this notebook and could not be downloaded from {base}"
     )
-    assert f"{base}chapters/08_backprop/digits.npz" in message and "\n" not in message
+    assert f"{base}/chapters/08_backprop/digits.npz" in message and "\n" not in message

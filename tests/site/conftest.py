@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 from helpers import INSTALL, Visit, launch, shared_by_workers, shared_folder
 
 from autograder.publishing import book
+from autograder.publishing.pdf import serve
 
 
 @pytest.fixture(scope="session")
@@ -31,22 +29,12 @@ def site(course, tmp_path_factory) -> tuple[Path, Path]:
     return root, html
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def served(site) -> str:
-    """The site served on loopback; yields its base URL."""
+    """The site served on loopback (as ``make pdf`` serves it); yields its base URL."""
     _, html = site
-    handler = functools.partial(_QuietHandler, directory=str(html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serve(html) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ def test_the_site_serves_what_the_notebook_fetches(site, chapter_id, tmp_path, m
         assert published.read_bytes() == (course / "chapters" / chapter_id / name).read_bytes()
     monkeypatch.chdir(tmp_path)
     with serve(html) as base:
-        ns = fetch_function(chapter_id, f"{base}chapters/{chapter_id}/")
+        ns = fetch_function(chapter_id, f"{base}/chapters/{chapter_id}/")
         assert "def fetch_data(" in fetch_cell(chapter_id)
         path = ns["fetch_data"]("digits.npz", ns["DIGITS_SHA256"]) if chapter_id == "08_backprop" else None
     if path is not None:
