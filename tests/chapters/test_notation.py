@@ -20,6 +20,8 @@ CHAPTER_01 = ("chapters/01_convolution/", "solutions/correlation.py", "autograde
 # sum over the batch's images
 BATCH_N = [
     r"\[\(?n,\s*[a-z:(*]",  # out[n, f, i, j], x[n, :, i, j], x_{pad}[n, c, ...]
+    r"^\s*n, [a-z:], i \* sh",  # the index of a slice that runs over two lines: x[\n n, :, i * sh:...]
+    r"\[[a-z], n, i, j\]",  # the channels-first grad[g, n, i, j]
     r"\bfor n(, c, i, j)? in (range\((N|len\(x\)|x\.shape\[0\])\)|np\.ndindex)",
     r"\bn, c = np\.indices",
     r"\b(sum|loop) over n\b",
@@ -66,6 +68,8 @@ def uses(patterns: list[str], text: str) -> list[str]:
         ("dweight = sum over n, i, j of dout[n, f, i, j]", True, False),
         (r"\frac{\partial L}{\partial b[f]} = \sum_{n, i, j} \text{dout}", True, False),
         ("n, c = np.indices(x_shape[:2])", True, False),
+        ("                        n, :, i * sh:i * sh + kh, j * sw:j * sw + kw", True, False),
+        ("canvas[o, n, i*sh + m, j*sw + l] += sum over g of grad[g, n, i, j]", True, False),
         ("Why not four loops, over `n`, `f`, `i` and `j`?", True, False),
         (r"S(i, j) = \sum_{m} \sum_{n} I(i + d\,m,\ j + d\,n)\, K(m, n),", False, True),
         ("sum over m, n of image[i + d m, j + d n] * kernel[m, n]", False, True),
@@ -119,7 +123,24 @@ def test_the_notation_table_has_one_row_per_letter():
     assert "[e, c, u, v]" in rows["$e$"] and "batch" in rows["$e$"]
     assert "length along one axis" in rows["$n$"] and "batch" not in rows["$n$"]
     assert "$m$, $n$" in rows["$m$, $l$"] and "chapter 1" in rows["$m$, $l$"]
-    chapter_04 = " ".join(
-        nbformat.read(ROOT / "chapters/04_channels/04_channels.ipynb", as_version=4).cells[2].source.split()
+    chapter_04 = "\n".join(
+        " ".join(cell.source.split())
+        for cell in nbformat.read(ROOT / "chapters/04_channels/04_channels.ipynb", as_version=4).cells
+        if cell.cell_type == "markdown"
     )
-    assert "$n$ indexes the images" not in chapter_04 and "$e$" in chapter_04
+    assert "$n$ indexes" not in chapter_04 and "$e$ indexes the examples" in chapter_04
+
+
+# the other rows of the table: p is padding, an input position is (u, v); d is the dilation, r the receptive
+# field, k the kernel size and K a kernel; shapes are written in NCHW order
+OTHER_ROWS = [
+    r"\(p, ?q\)|\[[a-z], [a-z], p, q\]",  # (p, q) as an input position
+    r"\br_\{?[iLn1]\b",  # r_i as a dilation rate
+    r"\$K\$ the kernel size",
+    r"H x W x C|H \\times W \\times C|3 x 3 x C",
+]
+
+
+def test_the_other_rows_of_the_table_hold_in_every_cell():
+    found = {where: hits for where, text in texts() if (hits := uses(OTHER_ROWS, text))}
+    assert not found, found
