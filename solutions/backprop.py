@@ -9,7 +9,7 @@ from . import _checks
 
 
 def _scatter(grad, weight, stride, canvas_hw):
-    """canvas[o, n, i*sh + m, j*sw + l] += sum over g of grad[g, n, i, j] * weight[g, o, m, l].
+    """canvas[o, e, i*sh + m, j*sw + l] += sum over g of grad[g, e, i, j] * weight[g, o, m, l].
 
     ``grad`` is channels-first (G, N, Hg, Wg) and weight (G, O, kh, kw); the result is (O, N, *canvas_hw).
     One matmul gives every tap's contribution at once, (O*kh*kw, G) @ (G, N*Hg*Wg); then one strided add
@@ -50,7 +50,7 @@ def conv2d_backward(dout, x, weight, stride=1, padding=0):
 
     dbias = dout.sum(axis=(0, 2, 3))
     grad = np.ascontiguousarray(dout.transpose(1, 0, 2, 3))  # (F, N, Ho, Wo)
-    # dweight[f, c, m, l] = sum over n, i, j of dout[n, f, i, j] xpad[n, c, i*sh + m, j*sw + l]: the windows
+    # dweight[f, c, m, l] = sum over e, i, j of dout[e, f, i, j] xpad[e, c, i*sh + m, j*sw + l]: the windows
     # of the padded input as columns (C*kh*kw, N*Ho*Wo), then one matmul.
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
     windows = sliding_window_view(xpad, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]  # (N, C, Ho, Wo, kh, kw)
@@ -94,7 +94,7 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
 
     Taught in chapter 09_transposed. x is (N, C_in, H, W), weight (C_in, F, kh, kw) (input channels first, as
     in PyTorch), bias None or (F,); ``stride``, ``padding`` and ``output_padding`` are ints or pairs. Each
-    input pixel x[n, c, i, j] adds x[n, c, i, j] * weight[c, f] to the output window starting at
+    input pixel x[e, c, i, j] adds x[e, c, i, j] * weight[c, f] to the output window starting at
     (i*sh - ph, j*sw - pw); padding crops ph rows (pw columns) off each side. The output has
     ``transposed_output_size`` rows and columns and equals ``torch.nn.functional.conv_transpose2d``.
     Raises ValueError for wrong dimensions, a channel mismatch, a bias of the wrong shape, negative padding,

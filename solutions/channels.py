@@ -18,7 +18,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
 
     Taught in chapter 04_channels. x is (N, C, H, W), weight (F, C, kh, kw), bias None or (F,);
     ``stride`` and ``padding`` (zeros, each side) are ints or pairs. Returns (N, F, Ho, Wo) with
-    out[n, f, i, j] = sum over c, m, l of xpad[n, c, i*sh + m, j*sw + l] weight[f, c, m, l] + bias[f];
+    out[e, f, i, j] = sum over c, m, l of xpad[e, c, i*sh + m, j*sw + l] weight[f, c, m, l] + bias[f];
     equal to ``torch.nn.functional.conv2d``.
     Raises ValueError for wrong dimensions, a channel mismatch, a bias of the wrong shape, negative padding,
     stride < 1 or a kernel larger than the padded image.
@@ -122,8 +122,8 @@ def locally_connected2d(x, weight, bias=None, stride=1):
     """Locally connected layer: like conv2d without padding, but each output position has its own weights.
 
     Taught in chapter 04_channels. x is (N, C, H, W), weight (Ho, Wo, F, C, kh, kw), bias None or (F, Ho, Wo);
-    ``stride`` is an int or a pair. Returns (N, F, Ho, Wo) with out[n, f, i, j] =
-    sum over c, m, l of x[n, c, i*sh + m, j*sw + l] weight[i, j, f, c, m, l] + bias[f, i, j].
+    ``stride`` is an int or a pair. Returns (N, F, Ho, Wo) with out[e, f, i, j] =
+    sum over c, m, l of x[e, c, i*sh + m, j*sw + l] weight[i, j, f, c, m, l] + bias[f, i, j].
     Raises ValueError for wrong dimensions, a channel mismatch, a kernel larger than the image, or a weight
     or bias whose (Ho, Wo) differ from the output size that x, the kernel and the stride give.
     """

@@ -27,7 +27,7 @@ def dilate_kernel(kernel, dilation):
 def dilated_correlate2d(image, kernel, dilation=1):
     """Valid cross-correlation with a dilated kernel, without building the dilated kernel.
 
-    Taught in chapter 06_dilation. S(i, j) = sum over m, n of I(i + dh*m, j + dw*n) K(m, n): each window
+    Taught in chapter 06_dilation. S(i, j) = sum over m, l of I(i + dh*m, j + dw*l) K(m, l): each window
     spans d(k - 1) + 1 pixels and only every d-th one is used. ``dilation`` is an int or a pair.
     Equal to ``torch.nn.functional.conv2d(..., dilation=d)`` on 1 x 1 x H x W tensors.
     Raises ValueError for wrong dimensions, dilation < 1 or a dilated kernel larger than the image.
@@ -41,13 +41,13 @@ def dilated_correlate2d(image, kernel, dilation=1):
     span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
     _checks.fits("dilated kernel", span, image.shape)
     ho, wo = image.shape[0] - span[0] + 1, image.shape[1] - span[1] + 1
-    # One pass per tap: the tap's weight times the image shifted by (dh*m, dw*n), added up. Each pass
+    # One pass per tap: the tap's weight times the image shifted by (dh*m, dw*l), added up. Each pass
     # reads a contiguous block of the image, with no copy of the (Ho, Wo, kh, kw) windows.
     out = np.zeros((ho, wo), dtype=image.dtype)
     term = np.empty_like(out)
     for m in range(kh):
-        for n in range(kw):
-            np.multiply(image[dh * m : dh * m + ho, dw * n : dw * n + wo], kernel[m, n], out=term)
+        for l in range(kw):
+            np.multiply(image[dh * m : dh * m + ho, dw * l : dw * l + wo], kernel[m, l], out=term)
             out += term
     return out
 

@@ -10,7 +10,7 @@ def conv1x1(x, weight, bias=None):
     """1x1 convolution: mixes the channels of every pixel with the same (F, C) matrix.
 
     Taught in chapter 05_one_by_one. x is (N, C, H, W), weight (F, C), bias None or (F,). Returns (N, F, H, W)
-    with out[n, f, i, j] = sum over c of weight[f, c] x[n, c, i, j] + bias[f]; equal to
+    with out[e, f, i, j] = sum over c of weight[f, c] x[e, c, i, j] + bias[f]; equal to
     ``conv2d(x, weight[..., None, None], bias)``.
     Raises ValueError for wrong dimensions, a channel mismatch or a bias of the wrong shape.
     """

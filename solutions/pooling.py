@@ -94,7 +94,7 @@ def maxpool2d_forward(x, kernel_size, stride=None):
 def maxpool2d_backward(dout, cache):
     """Max pooling backward pass: the gradient with respect to x, given the gradient ``dout`` of the output.
 
-    Taught in chapter 07_pooling. Each dout[n, c, i, j] goes to the input pixel that was its window's maximum
+    Taught in chapter 07_pooling. Each dout[e, c, i, j] goes to the input pixel that was its window's maximum
     (the first one on ties); where overlapping windows share that pixel, their gradients add up. Every
     other pixel gets 0. Returns an array of the input's shape.
     Raises ValueError if cache is not from maxpool2d_forward or dout does not have the output's shape.

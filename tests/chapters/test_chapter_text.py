@@ -732,7 +732,7 @@ def test_chapter_06_wangs_rule_holds_for_3x3_kernels_only():
     text = " ".join(markdown("06_dilation").split())
     assert "largest gap between neighbouring non-zero taps" in text
     assert "largest distance between two non-zero taps" not in text
-    assert "for $3 \\times 3$ layers ($K = 3$)" in text
+    assert "for $3 \\times 3$ layers ($k = 3$)" in text
     assert "with $2 \\times 2$ kernels, 1, 1, 4 has $M_2 = 2$ and holes" in text
     assert "with $4 \\times 4$ kernels, 1, 1, 7 has $M_2 = 5$ and none" in text
 
@@ -1014,5 +1014,5 @@ def test_chapter_07_states_the_cache_and_the_stride_rule_the_reference_keeps():
 def test_chapter_07_indexes_the_input_as_the_notation_table_does():
     """p is padding (intro.md's notation table): an input position in a backward pass is (u, v)."""
     text = markdown("07_pooling")
-    assert "x[n, c, u, v]" in text and "= (u, v)" in text
+    assert "x[e, c, u, v]" in text and "= (u, v)" in text
     assert not re.search(r"x\[n, c, p, q\]|\(p, q\)", text)

@@ -215,7 +215,7 @@ def hints(ex) -> list[str]:
 
 def test_the_hint_check_catches_a_hint_that_gives_the_answer():
     ex = exercises.exercise("conv1x1")
-    assert "out[n,:,i,j]=weight@x[n,:,i,j]" in model_fragments(ex)
+    assert "out[e,:,i,j]=weight@x[e,:,i,j]" in model_fragments(ex)
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=IDS)

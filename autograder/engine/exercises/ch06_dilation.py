@@ -97,17 +97,17 @@ dilated_correlate2d = Exercise(
         Mistake(
             "dilation used as stride",
             "Stride jumps over positions of the output; dilation spreads the kernel's taps. Keep every "
-            "position (stride 1) and read the pixels image[i + m * d, j + n * d].",
+            "position (stride 1) and read the pixels image[i + m * d, j + l * d].",
             _as_stride,
         ),
         Mistake(
             "d zeros instead of d - 1",
-            "Taps are d pixels apart: tap (m, n) reads image[i + m * d, j + n * d].",
+            "Taps are d pixels apart: tap (m, l) reads image[i + m * d, j + l * d].",
             lambda image, kernel, d=1: solutions.dilated_correlate2d(image, kernel, d + 1),
         ),
         Mistake(
             "dilation ignored",
-            "Tap (m, n) reads image[i + m * d, j + n * d], and the output is smaller accordingly.",
+            "Tap (m, l) reads image[i + m * d, j + l * d], and the output is smaller accordingly.",
             lambda image, kernel, d=1: solutions.correlate2d(image, kernel),
         ),
     ),

@@ -267,7 +267,7 @@ maxpool2d_backward = Exercise(
     mistakes=(
         Mistake(
             "gradient sent to every cell of the window",
-            "Only the maximum influenced the output: route dout[n, c, i, j] to the argmax of window "
+            "Only the maximum influenced the output: route dout[e, c, i, j] to the argmax of window "
             "(i, j) and give the other cells 0.",
             lambda *a: _route(*a, spread=True),
         ),

@@ -117,8 +117,8 @@ conv2d_backward = Exercise(
     mistakes=(
         Mistake(
             "kernel not flipped in dx (correlation instead of convolution)",
-            "Pixel (p, q) was multiplied by weight[m, l] in output (p - m, q - l): sending dout back is a "
-            "full convolution, so the kernel appears flipped. Add dout[n, f, i, j] * weight[f] into the "
+            "Pixel (u, v) was multiplied by weight[m, l] in output (u - m, v - l): sending dout back is a "
+            "full convolution, so the kernel appears flipped. Add dout[e, f, i, j] * weight[f] into the "
             "window the forward pass read, and the flip happens by itself.",
             lambda *a: _with(a, dx=_dx_loop(*a, flip=True)),
         ),
@@ -138,7 +138,7 @@ conv2d_backward = Exercise(
         Mistake(
             "dweight not summed over the batch",
             "Every image of the batch used the same weights: dweight is the sum of the images' "
-            "contributions (+= inside the loop over n), of shape (F, C, kh, kw).",
+            "contributions (+= inside the loop over the examples e), of shape (F, C, kh, kw).",
             lambda *a: _with(a, dweight=_last_image_dweight(*a)),
         ),
         Mistake(
