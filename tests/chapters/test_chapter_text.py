@@ -319,6 +319,27 @@ def test_pooling_tolerates_moves_inside_the_window_only():
     assert "approximate invariance to small shifts" not in glossary
 
 
+def test_the_max_pool_backward_figure_shows_the_references_gradient_without_routing_code():
+    """Chapter 7's backward figure writes its numbers in (a figure cell a student can open must not spell
+    maxpool2d_backward): they are what the reference routes back, and its title's sum is the 9's."""
+    nb = nbformat.read(source_notebook("07_pooling"), as_version=4)
+    (cell,) = [c.source for c in nb.cells if c.cell_type == "code" and "to_centre = " in c.source]
+    assert "argmax" not in cell and "+=" not in cell, "the figure cell routes the gradient in code"
+    data = {"np": np}
+    exec(cell[: cell.index("fig, axes")], data)  # noqa: S102 - the chapter's own array literals
+    x, dout = data["x"][None, None].astype(float), data["dout"][None, None].astype(float)
+    _, cache = solutions.maxpool2d_forward(x, 2, stride=1)
+    assert np.array_equal(data["dx"], solutions.maxpool2d_backward(dout, cache)[0, 0])
+    windows = [(i, j) for i in range(3) for j in range(3)]
+
+    def maximum_at(i, j):  # where window (i, j)'s first maximum is, in x
+        m, l = divmod(int(np.argmax(x[0, 0, i : i + 2, j : j + 2])), 2)
+        return i + m, j + l
+
+    to_nine = [int(dout[0, 0, i, j]) for i, j in windows if maximum_at(i, j) == (1, 1)]
+    assert data["to_centre"] == to_nine and sum(to_nine) == data["dx"][1, 1]
+
+
 def test_chapter_7_cites_what_says_it_and_links_chapter_8():
     bib = (ROOT / "references.bib").read_text()
     assert "@misc{cs231n_gradcheck," in bib and "neural-networks-3/#gradcheck" in bib
