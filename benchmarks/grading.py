@@ -33,7 +33,9 @@ def _class(template: Path, dest: Path, size: int) -> Path:
 
 def _ours(course: Path, *options: str) -> None:
     cmd = grade_class_command(course / "submitted", "--jobs", "2", *options)
-    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[2:])} exited {proc.returncode}: {proc.stderr.strip()[-2000:]}")
 
 
 def _nbgrader(course: Path) -> None:
@@ -73,31 +75,36 @@ def class_rows(template: Path, sizes=(10, 30, 100), peer_size: int = 30) -> tupl
 def cluster_rows(template: Path, size: int = 30) -> list[Row]:
     """The same class graded locally (``--jobs 2``) and through a Dask cluster of two one-thread
     worker processes on this machine (``--scheduler``): the same parallelism, so the difference is
-    what going through the scheduler costs. An empty class, timed both ways, splits that cost into a
+    what going through the scheduler costs. A class of one, timed both ways, splits that cost into a
     fixed part (importing ``distributed``, connecting) and a part per submission (shipping the job and
     the result files, the scheduler's bookkeeping): the numbers to size a real cluster with."""
     from distributed import LocalCluster
 
     with tempfile.TemporaryDirectory() as tmp:
-        local = _class(template, Path(tmp) / "local", size)
-        remote = _class(template, Path(tmp) / "remote", size)
-        empty = _class(template, Path(tmp) / "empty", 0)
-        (empty / "submitted").mkdir(exist_ok=True)
+        classes = {
+            n: (_class(template, Path(tmp) / f"local-{n}", n), _class(template, Path(tmp) / f"remote-{n}", n))
+            for n in sorted({1, size})
+        }
+        through, here = {}, {}
         with LocalCluster(
             n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0", processes=True
         ) as cluster:
-            through = once(lambda: _ours(remote, "--scheduler", cluster.scheduler_address))
-            fixed = once(lambda: _ours(empty, "--scheduler", cluster.scheduler_address))
-        here = once(lambda: _ours(local))
-        fixed -= once(lambda: _ours(empty))
+            for n, (_, remote) in classes.items():
+                through[n] = once(
+                    lambda remote=remote: _ours(remote, "--scheduler", cluster.scheduler_address)
+                )
+        for n, (local, _) in classes.items():
+            here[n] = once(lambda local=local: _ours(local))
+    overhead = {n: through[n] - here[n] for n in classes}  # = fixed + n * per submission
+    per = (overhead[size] - overhead[1]) / (size - 1) if size > 1 else 0.0
     extra = {
-        "seconds_per_submission": through / size,
-        "peer_seconds_per_submission": here / size,
-        "scheduler_fixed_seconds": fixed,
-        "scheduler_overhead_per_submission": (through - here - fixed) / size,
+        "seconds_per_submission": through[size] / size,
+        "peer_seconds_per_submission": here[size] / size,
+        "scheduler_fixed_seconds": overhead[1] - per,
+        "scheduler_overhead_per_submission": per,
     }
     name = f"grade a class of {size} on a 2-worker Dask cluster"
-    return [Row(name, Stats([through]), Stats([here]), "local --jobs 2", None, extra)]
+    return [Row(name, Stats([through[size]]), Stats([here[size]]), "local --jobs 2", None, extra)]
 
 
 def book_rows() -> list[Row]:
