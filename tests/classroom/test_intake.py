@@ -11,11 +11,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, copy_course, grade_class_command, grade_file, model_answers, with_answers
+from helpers import ROOT, grade_class_command, grade_file, model_answers, with_answers
 
 from autograder.classroom.gradebook import Book
-from autograder.publishing import release
 
+# Slow: nbgrader's release and whole classes. One worker: the module's archives are made once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("intake")]
 CHAPTER = "01_convolution"
 FLIPPED = {"correlate2d": "def correlate2d(image, kernel):\n    return convolve2d(image, kernel)\n"}
 PARTIAL = {"correlate2d": "def correlate2d(image, kernel):\n    return np.zeros((1, 1))\n"}
@@ -34,11 +35,10 @@ def run(*args, cwd):
 
 
 @pytest.fixture(scope="module")
-def released(tmp_path_factory) -> Path:
-    """The student notebook of the chapter, as nbgrader releases it."""
-    course = copy_course(tmp_path_factory.mktemp("course"))
-    (notebook,) = release.main([CHAPTER], course=course)
-    return notebook
+def released(course) -> Path:
+    """The student notebook of the chapter, as nbgrader releases it (the run's released course: read,
+    never changed)."""
+    return course / "release" / CHAPTER / f"{CHAPTER}.ipynb"
 
 
 def answered(released: Path, answers: dict, dest: Path) -> bytes:

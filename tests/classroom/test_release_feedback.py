@@ -19,7 +19,7 @@ from helpers import ROOT, grade_class, with_answers
 from autograder.conventions import COURSE_ID, nbgrader_env
 from autograder.publishing.course import CLASS_KINDS
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("release-feedback")]  # one round trip, on one worker
 CHAPTER = "01_convolution"
 STUDENTS = {"ada": "flipped", "bo": "honest"}
 

@@ -27,6 +27,14 @@ from autograder.classroom.gradebook import Book
 from autograder.engine import sandbox
 
 CHAPTER = "01_convolution"
+
+
+def on_the_class(test):
+    """A test that reads the graded class of 20 (a module fixture): slow, and on one worker, which grades
+    the class once."""
+    return pytest.mark.slow(pytest.mark.xdist_group("report-class")(test))
+
+
 FLIPPED = {"correlate2d": "def correlate2d(image, kernel):\n    return convolve2d(image, kernel)\n"}
 # the model answer with its loops stopped one position short in each direction
 _MODEL = solution_cells(source_notebook(CHAPTER))
@@ -122,6 +130,7 @@ def counts(rows: list[dict], exercise: str) -> dict[str, tuple[int, float]]:
     return {r["mistake"]: (int(r["students"]), float(r["share"])) for r in rows if r["exercise"] == exercise}
 
 
+@on_the_class
 def test_report_counts_the_known_mistakes(known_class, tmp_path):
     course, kinds = known_class
     done = run("report", str(course / "submitted"), "--chapter", CHAPTER, "--output", str(tmp_path))
@@ -147,6 +156,7 @@ def test_report_counts_the_known_mistakes(known_class, tmp_path):
     assert "s00" not in page  # no student is named unless asked
 
 
+@on_the_class
 def test_report_names_students_only_when_asked(known_class, tmp_path):
     course, kinds = known_class
     done = run(
@@ -158,6 +168,7 @@ def test_report_names_students_only_when_asked(known_class, tmp_path):
     assert flipped["names"].split() == sorted(s for s, k in kinds.items() if k == "flipped")
 
 
+@on_the_class
 def test_grades_without_verdicts_are_unknown_and_said_so(known_class, tmp_path):
     course, _ = known_class
     copy = tmp_path / "course"
@@ -183,6 +194,7 @@ def test_grades_without_verdicts_are_unknown_and_said_so(known_class, tmp_path):
     assert "2 of the 20 submissions have grades recorded without verdicts" in page
 
 
+@pytest.mark.slow  # grades a class
 def test_stopped_submissions_need_a_human(tmp_path):
     submitted = tmp_path / "submitted"
     with_answers(CHAPTER, {}, submitted / "ok" / CHAPTER)
@@ -220,6 +232,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
 
 
+@on_the_class
 def test_report_page_passes_axe_and_its_plots_have_alt_text(known_class, tmp_path, request):
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
