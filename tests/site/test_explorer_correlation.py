@@ -169,7 +169,8 @@ def test_a_digit_through_sobel_x_equals_the_reference(visit, served):
     ]
     explorer = Explorer(visit, served, PAGE, NAME)
     wrong = []
-    for s, state in zip(cases, explorer.states(cases), strict=True):
+    states = explorer.states(cases)
+    for s, state in zip(cases, states, strict=True):
         image = digit(s["digit"])
         operation = solutions.convolve2d if s["op"] == "convolution" else solutions.correlate2d
         want = operation(image, SOBEL_X)
@@ -183,6 +184,9 @@ def test_a_digit_through_sobel_x_equals_the_reference(visit, served):
         ):
             wrong.append((s, want.tolist(), state))
     assert not wrong, wrong[:2]
+    # chapter 01's text: convolution flips Sobel x, which flips every sign
+    for correlated, convolved in zip(states[::2], states[1::2], strict=True):
+        assert np.array_equal(convolved["output"], -np.array(correlated["output"]))
     # digit 0's first window, by hand: rows 0 0 5 / 0 0 13 / 0 3 15 against 1 0 -1 / 2 0 -2 / 1 0 -1
     explorer.set(op="correlation", input="digit", digit=0)
     assert explorer.live_text() == (
