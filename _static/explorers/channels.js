@@ -81,8 +81,8 @@ function render(s, [f, i, j], p) {
       `<div class="xp-col">` +
       panel(`${dg ? `Digit ${p.digit}` : `x channel ${c}`}, padded (${hp} × ${wp}), window at ${tuple(r0, c0)}`, grid(ch, `x channel ${c}`, mark), "image") +
       `<div class="xp-panels">` +
-      panel(`Filter ${f}, channel ${c}`, grid(s.weight[f][c], `Filter ${f} channel ${c}`, () => "xp-on"), "kernel") +
-      panel(`Window × filter: sum ${cs[c]}`, grid(products, `Products of channel ${c}`)) +
+      panel(dg ? `Filter ${f}` : `Filter ${f}, channel ${c}`, grid(s.weight[f][c], `Filter ${f} channel ${c}`, () => "xp-on"), "kernel") +
+      panel(`${dg ? "Products" : "Window × filter"}: sum ${cs[c]}`, grid(products, `Products of channel ${c}`)) +
       `</div></div>`;
   });
   html +=

@@ -13,7 +13,7 @@ import re
 
 import pytest
 from explorers import Explorer, pages
-from helpers import ROOT
+from helpers import ROOT, SOURCES
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +52,31 @@ def test_every_explorer_fits_a_screen_with_its_step_control_and_sentence_togethe
         assert not explorer.problems, explorer.problems
     assert not too_tall, f"taller than {limit} px at {width} x {height}: {too_tall} (all: {measured})"
     assert not apart, f"step control and sentence not on screen together: {apart}"
+
+
+def digit_links() -> dict[str, dict]:
+    """Explorer name -> the digit setting (``input=digit``) a chapter links to."""
+    links = {}
+    for path in SOURCES:
+        for name, setting in re.findall(
+            r'href=\\?"#explore-([\w-]+)=([^"\\]*input=digit[^"\\]*)', path.read_text()
+        ):
+            links[name] = dict(item.split("=") for item in setting.split(","))
+    return links
+
+
+@pytest.mark.parametrize(("width", "height"), list(SCREENS))
+def test_the_digit_settings_the_chapters_link_to_fit_a_screen_too(visit, served, width, height):
+    links = digit_links()
+    assert sorted(links) == ["channels", "correlation", "max-pool"]
+    measured = {}
+    for name, setting in links.items():
+        explorer = Explorer(visit, served, PAGES[name], name, setting, width=width, height=height)
+        assert explorer.state()["params"]["input"] == "digit" and explorer.state()["error"] is None
+        measured[name] = round(explorer.root.evaluate(MEASURE)["height"])
+        assert not explorer.problems, explorer.problems
+    print(f"\ndigit settings at {width} x {height}: {measured} px")
+    assert max(measured.values()) <= SCREENS[(width, height)], measured
 
 
 def test_the_explorer_spreads_over_the_right_margin_on_a_wide_screen_and_fits_the_column_on_a_phone(
