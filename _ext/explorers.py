@@ -11,7 +11,9 @@ It becomes ``<div class="explorer full-width" data-explorer="output-size" data-p
 contents while it is in view, so that its panels can sit side by side) holding a short text for readers
 without JavaScript (the chapter's figures stay as they are), and the page loads
 ``_static/explorers/<name>.js`` after the component ``explorer.js`` (classic scripts: a browser refuses
-ES modules on a page opened from disk), once, with the stylesheet ``explorers.css``. Only pages with an
+ES modules on a page opened from disk), once, with the stylesheets ``palette.css`` (the course's colours)
+and ``explorers.css``, and the digits of chapter 08 (``digits.js``, written by the book's build, for the
+explorers' digit mode) where the build wrote them. Only pages with an
 explorer load them: Jupyter Book links every script and stylesheet in ``_static/`` from every
 page, so this extension takes the explorers' files out of that list. A name without its module is a
 build error.
@@ -28,6 +30,7 @@ from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 FOLDER = "explorers"  # in _static
+DIGITS = "digits.js"  # chapter 08's digits, which autograder.publishing.book writes into the staged book
 NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 PARAMS = re.compile(r"^([A-Za-z_]\w*=[\w.+-]+)(,[A-Za-z_]\w*=[\w.+-]+)*$")
 FALLBACK = (
@@ -85,9 +88,12 @@ def add_modules(app, pagename, templatename, context, doctree):
         return
     names = sorted({node["name"] for node in doctree.findall(explorer_node)})
     if names:
-        app.add_css_file(f"{FOLDER}/explorers.css")
-        # Classic scripts run in order (defer keeps it): the component first. Not ES modules, which a
-        # browser refuses on a page opened from disk (file://).
+        app.add_css_file(f"{FOLDER}/palette.css", priority=600)
+        app.add_css_file(f"{FOLDER}/explorers.css", priority=601)
+        # Classic scripts run in order (defer keeps it): the data and the component first. Not ES modules,
+        # which a browser refuses on a page opened from disk (file://).
+        if (Path(app.srcdir) / "_static" / FOLDER / DIGITS).is_file():
+            app.add_js_file(f"{FOLDER}/{DIGITS}", defer="defer", priority=600)
         app.add_js_file(f"{FOLDER}/explorer.js", defer="defer", priority=600)
     for name in names:
         app.add_js_file(f"{FOLDER}/{name}.js", defer="defer", priority=601)

@@ -118,12 +118,12 @@ function render(s, [i, j], p) {
   const html =
     `<div class="xp-panels">` +
     panel(`Image (${h} × ${w}), window at ${tuple(i, j)}: taps framed, skipped pixels in dashed frames`,
-      grid(s.image, "Image", mark)) +
-    panel(`Kernel (${kh} × ${kw})`, grid(s.kernel, "Kernel", () => "xp-on")) +
+      grid(s.image, "Image", mark), "image") +
+    panel(`Kernel (${kh} × ${kw})`, grid(s.kernel, "Kernel", () => "xp-on"), "kernel") +
     panel(`Dilated by ${d}: ${s.span[0]} × ${s.span[1]} = (${d}(${kh} − 1) + 1) × (${d}(${kw} − 1) + 1)`,
-      grid(s.dilated, "Dilated kernel", (r, c) => (r % d || c % d ? "" : "xp-on"))) +
+      grid(s.dilated, "Dilated kernel", (r, c) => (r % d || c % d ? "" : "xp-on")), "kernel") +
     panel(`Output (${s.shape[0]} × ${s.shape[1]} = (${h} − ${s.span[0]} + 1) × (${w} − ${s.span[1]} + 1))`,
-      grid(s.output, "Output", (r, c) => (r === i && c === j ? "xp-now" : ""), (r, c) => [r, c])) +
+      grid(s.output, "Output", (r, c) => (r === i && c === j ? "xp-now" : ""), (r, c) => [r, c]), "output") +
     `</div>` +
     `<div class="xp-panels" style="margin-top: 1rem">` +
     panel(stackCap, bars(s.coverage)).replace('"xp-panel"', '"xp-panel xp-side"') +

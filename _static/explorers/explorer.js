@@ -77,9 +77,33 @@ function grid(values, label, mark = () => "", pick = null) {
   );
 }
 
-// A captioned panel holding one grid (or any HTML).
-const panel = (caption, body) =>
-  `<div class="xp-panel"><p class="xp-cap">${esc(caption)}</p>${body}</div>`;
+// A captioned panel holding one grid (or any HTML); role ("image", "kernel", "output" or "gradient") frames
+// its grid in the course's colour for that role.
+const panel = (caption, body, role) =>
+  `<div class="xp-panel${role ? ` xp-r-${role}` : ""}"><p class="xp-cap">${esc(caption)}</p>${body}</div>`;
+
+// A real image: chapter 08's handwritten digits (8 x 8, grey levels 0 to 16), the first image of each class,
+// which the book's build writes into digits.js (window.CourseDigits) from chapters/08_backprop/digits.npz.
+// DIGIT: the two parameters of an explorer with a digit mode (its other parameters say `when: "numbers"`
+// if the digit replaces them); digit(p): the image of p.digit's class with input=digit, null with numbers.
+const DIGIT = [
+  { key: "input", label: "Input", value: "numbers", options: ["numbers", "digit"] },
+  { key: "digit", label: "Digit", value: 0, min: 0, max: 9, when: "digit" },
+];
+function digit(p) {
+  if (p.input === "numbers") return null;
+  if (p.input !== "digit") throw new Refusal(`input must be 'numbers' or 'digit', got ${repr(p.input)}`);
+  const d = atMost("digits", integer("digit", p.digit, 0), 9);
+  if (!window.CourseDigits) throw new Refusal("The digits did not load: digits.js is written when the book is built");
+  return window.CourseDigits.images[d];
+}
+// Edge kernels for a digit: chapter 01's Sobel x (vertical edges), its transpose (horizontal), a Laplacian.
+const EDGES = [
+  [[1, 0, -1], [2, 0, -2], [1, 0, -1]],
+  [[1, 2, 1], [0, 0, 0], [-1, -2, -1]],
+  [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+];
+const EDGE_NAMES = ["Sobel x (vertical edges)", "Sobel y (horizontal edges)", "Laplacian"];
 
 // Every [i, j] of an output of shape [rows, cols], row by row.
 const positions = (shape) => array2d(shape[0], shape[1], (i, j) => [i, j]).flat();
@@ -101,8 +125,14 @@ function parse(text) {
   return params;
 }
 
+// Whether parameter p applies (a `when` names the input it belongs to), and the parameters that the fragment,
+// the state and the settings' summary name: those that apply, the input only when it is not the default.
+const on = (p, params) => !p.when || p.when === params.input;
+const named = (spec, params) =>
+  spec.params.filter((p) => on(p, params) && !(p.key === "input" && params.input === p.value));
+
 const serialise = (spec, params) =>
-  spec.params.map((p) => `${p.key}=${encodeURIComponent(params[p.key])}`).join(",");
+  named(spec, params).map((p) => `${p.key}=${encodeURIComponent(params[p.key])}`).join(",");
 
 function control(p, onChange) {
   const label = document.createElement("label");
@@ -124,7 +154,7 @@ function control(p, onChange) {
 }
 
 // "h 7 · w 7 · op correlation": the settings in one line, for the collapsed settings bar.
-const summary = (spec, params) => spec.params.map((p) => `${p.key} ${params[p.key]}`).join(" · ");
+const summary = (spec, params) => named(spec, params).map((p) => `${p.key} ${params[p.key]}`).join(" · ");
 
 // Narrow screens (phones) start with the settings collapsed into one line.
 const NARROW = "(max-width: 40rem)";
@@ -322,9 +352,12 @@ function mount(root, name, spec) {
     count.textContent = shown ? `${index + 1} of ${steps.list.length}` : "";
     for (const p of spec.params) {
       if (p.key !== typed && inputs[p.key].value !== String(params[p.key])) inputs[p.key].value = params[p.key];
+      inputs[p.key].parentNode.hidden = !on(p, params);
     }
+    figure.classList.toggle("xp-digit", params.input === "digit");
     current.textContent = summary(spec, params);
-    root.dataset.state = JSON.stringify({ params, ...(shown || {}), step, error, playing: timer !== null });
+    const shownParams = Object.fromEntries(named(spec, params).map((p) => [p.key, params[p.key]]));
+    root.dataset.state = JSON.stringify({ params: shownParams, ...(shown || {}), step, error, playing: timer !== null });
     performance.measure(`explorer ${name}`, { start: t0 });
   }
 
@@ -340,7 +373,7 @@ function mount(root, name, spec) {
   // Into view, focused (the figure, or the settings when the setting is refused).
   function land() {
     root.scrollIntoView({ block: "start" });
-    const target = figure.hidden ? inputs[spec.params[0].key] : figure;
+    const target = figure.hidden ? inputs[spec.params.find((p) => on(p, params)).key] : figure;
     if (figure.hidden) settings.open = true;
     target.focus({ preventScroll: true });
   }
@@ -373,5 +406,7 @@ function explorer(name, spec) {
   else start();
 }
 
-window.CourseExplorer = { Refusal, repr, integer, atMost, tuple, minstd, array2d, grid, panel, parse, explorer };
+window.CourseExplorer = {
+  Refusal, repr, integer, atMost, tuple, minstd, array2d, grid, panel, parse, explorer, DIGIT, digit, EDGES, EDGE_NAMES,
+};
 })();

@@ -2,11 +2,12 @@
 // (the first one in row-major window order on ties), and the backward pass that routes the upstream
 // gradient dout to it, overlapping windows (stride < kernel) adding up in dx.
 // Values: seed 0 gives x[i][j] = X[i % 6][j % 6], X the chapter's 6 x 6 animation input; a seed s >= 1
-// gives minstd draws v -> v % 4 (so windows often tie), row by row. dout[i][j] = i * Wo + j + 1.
+// gives minstd draws v -> v % 4 (so windows often tie), row by row; input=digit gives the digit (8 x 8,
+// explorer.js's digit). dout[i][j] = i * Wo + j + 1.
 (() => {
 "use strict";
 
-const { Refusal, array2d, atMost, explorer, grid, integer, minstd, panel, tuple } = window.CourseExplorer;
+const { DIGIT, Refusal, array2d, atMost, digit, explorer, grid, integer, minstd, panel, tuple } = window.CourseExplorer;
 
 const X = [
   [1, 3, 2, 0, 4, 1],
@@ -27,8 +28,9 @@ function image(h, w, seed) {
 }
 
 function compute(p) {
-  const [h, w] = ["h", "w"].map((k) => integer(k, p[k], 1));
-  const seed = integer("seed", p.seed, 0);
+  const img = digit(p);
+  const [h, w] = img ? [8, 8] : ["h", "w"].map((k) => integer(k, p[k], 1));
+  const seed = img ? 0 : integer("seed", p.seed, 0);
   // solutions.maxpool2d_forward's checks, in its order and words: kernel_size, stride, then the fit.
   const [kh, kw] = [p.kh, p.kw].map((v) => integer("kernel_size", v, 1));
   const [sh, sw] = [p.sh, p.sw].map((v) => integer("stride", v, 1));
@@ -37,7 +39,7 @@ function compute(p) {
   atMost("strides", Math.max(sh, sw), 5);
   atMost("seeds", seed, 99999);
   if (kh > h || kw > w) throw new Refusal(`kernel_size ${tuple(kh, kw)} is larger than the image ${tuple(h, w)}`);
-  const x = image(h, w, seed);
+  const x = img || image(h, w, seed);
   const [ho, wo] = [Math.floor((h - kh) / sh) + 1, Math.floor((w - kw) / sw) + 1];
   const argmax = array2d(ho, wo, (i, j) => {
     let best = 0;
@@ -98,10 +100,10 @@ function render(s, [i, j], p) {
   const now = (a, b) => (a === i && b === j ? "xp-now" : "");
   const html =
     `<div class="xp-panels">` +
-    panel(`Input x (${h} × ${w}), window ${tuple(i, j)} at rows ${r0}–${r0 + kh - 1}, columns ${c0}–${c0 + kw - 1}; its maximum framed`, grid(x, "Input x", mark)) +
-    panel(`Output (${ho} × ${wo}): the maximum of each window`, grid(s.out, "Output", now, (r, c) => [r, c])) +
-    panel(`Upstream gradient dout (${ho} × ${wo})`, grid(dout, "dout", now)) +
-    panel(`dx after windows (0, 0) to ${tuple(i, j)}: each dout added at its window's maximum`, grid(sofar, "dx so far", (r, c) => (r === pr && c === pc ? "xp-now" : ""))) +
+    panel(`Input x${p.input === "digit" ? `: digit ${p.digit}` : ""} (${h} × ${w}), window ${tuple(i, j)} at rows ${r0}–${r0 + kh - 1}, columns ${c0}–${c0 + kw - 1}; its maximum framed`, grid(x, "Input x", mark), "image") +
+    panel(`Output (${ho} × ${wo}): the maximum of each window`, grid(s.out, "Output", now, (r, c) => [r, c]), "output") +
+    panel(`Upstream gradient dout (${ho} × ${wo})`, grid(dout, "dout", now), "gradient") +
+    panel(`dx after windows (0, 0) to ${tuple(i, j)}: each dout added at its window's maximum`, grid(sofar, "dx so far", (r, c) => (r === pr && c === pc ? "xp-now" : "")), "gradient") +
     `</div>`;
   return { html, say };
 }
@@ -110,13 +112,14 @@ explorer("max-pool", {
   title: "Explorer: max pooling forward and backward",
   help: "Each output is its window's maximum; the backward pass adds dout at that maximum (pixels in dashed frames are never read).",
   params: [
-    { key: "h", label: "Input rows", value: 6, min: 1, max: 8 },
-    { key: "w", label: "Input columns", value: 6, min: 1, max: 8 },
+    { key: "h", label: "Input rows", value: 6, min: 1, max: 8, when: "numbers" },
+    { key: "w", label: "Input columns", value: 6, min: 1, max: 8, when: "numbers" },
     { key: "kh", label: "Window rows", value: 2, min: 1, max: 5 },
     { key: "kw", label: "Window columns", value: 2, min: 1, max: 5 },
     { key: "sh", label: "Stride (rows)", value: 2, min: 1, max: 5 },
     { key: "sw", label: "Stride (columns)", value: 2, min: 1, max: 5 },
-    { key: "seed", label: "Seed (0: the chapter's input)", value: 0, min: 0, max: 99999 },
+    { key: "seed", label: "Seed (0: the chapter's input)", value: 0, min: 0, max: 99999, when: "numbers" },
+    ...DIGIT,
   ],
   compute,
   render,

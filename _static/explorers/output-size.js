@@ -89,8 +89,9 @@ function render(st, [i, j], q) {
     panel(
       `Padded input (${size} × ${size}, mode ${q.mode}): padding hatched, in italics; never read in dashed frames`,
       grid(st.padded, "Padded input", mark),
+      "image",
     ) +
-    panel(`Output (${out} × ${out})`, grid(st.output, "Output", (r, c) => (r === i && c === j ? "xp-now" : ""), (r, c) => [r, c])) +
+    panel(`Output (${out} × ${out})`, grid(st.output, "Output", (r, c) => (r === i && c === j ? "xp-now" : ""), (r, c) => [r, c]), "output") +
     `</div>`;
   return { html, say };
 }

@@ -89,7 +89,7 @@ function render(s, u) {
       if (rows[l][x] > 0) return "xp-on";
       return l === 0 && x > a && x < b ? "xp-unread" : "";
     };
-    html += panel(cap, grid([rows[l]], `${name}, paths from unit ${u}`, mark, l === n ? (_, x) => x : null));
+    html += panel(cap, grid([rows[l]], `${name}, paths from unit ${u}`, mark, l === n ? (_, x) => x : null), l ? "output" : "image");
   }
   html += `</div>` + recursion(s);
   const r = s.receptive_field;

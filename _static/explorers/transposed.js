@@ -105,8 +105,8 @@ function render(z, [i, j], q) {
   const formula = (n, k) => `(${n} − 1)·${s} − 2·${p} + ${k} + ${op}`;
   const html =
     `<div class="xp-panels">` +
-    panel(`Input x (${h} × ${w}), pixel ${tuple(i, j)}`, grid(z.x, "Input", (r, c) => (r === i && c === j ? "xp-now" : ""), (r, c) => [r, c])) +
-    panel(`Kernel (${kh} × ${kw})`, grid(z.kernel, "Kernel", () => "xp-on")) +
+    panel(`Input x (${h} × ${w}), pixel ${tuple(i, j)}`, grid(z.x, "Input", (r, c) => (r === i && c === j ? "xp-now" : ""), (r, c) => [r, c]), "image") +
+    panel(`Kernel (${kh} × ${kw})`, grid(z.kernel, "Kernel", () => "xp-on"), "kernel") +
     panel(
       `Canvas (${rows} × ${cols}) after ${t + 1} of ${h * w} stamps, ${s} apart` +
         `${p ? `; italic: cropped by padding ${p}` : ""}; in dashed frames: no stamp reaches it`,
@@ -115,8 +115,9 @@ function render(z, [i, j], q) {
           .filter(Boolean)
           .join(" "),
       ),
+      "output",
     ) +
-    panel(`Output (${z.shape[0]} × ${z.shape[1]}), all stamps added, padding cropped`, grid(z.output, "Output", onOutput)) +
+    panel(`Output (${z.shape[0]} × ${z.shape[1]}), all stamps added, padding cropped`, grid(z.output, "Output", onOutput), "output") +
     panel(
       `Stamps covering each output pixel: away from the border, even only if the stride divides each kernel size`,
       grid(z.counts, "Stamp counts", onOutput),

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 
 from autograder.conventions import CODE_STUB, nbgrader_env
@@ -106,6 +107,29 @@ def speech_rules_script(locale: str, json_text: str) -> bytes:
     ).encode()
 
 
+DIGITS = Path("chapters", "08_backprop", "digits.npz")  # the digits the CNN of chapter 08 trains on
+
+
+def digits_script(npz: Path) -> bytes:
+    """The explorers' real images (``_static/explorers/digits.js``, their ``input=digit`` mode): the first
+    image of each class 0 to 9 of chapter 08's digits (8 x 8, grey levels 0 to 16), as a script that sets
+    ``window.CourseDigits = {"index": [...], "images": [...], "source": ..., "licence": ...}`` (a script,
+    not JSON: a page opened from disk may load scripts, not fetch files)."""
+    with np.load(npz, allow_pickle=False) as data:
+        labels = data["labels"]
+        index = [int(np.flatnonzero(labels == d)[0]) for d in range(10)]
+        doc = {
+            "index": index,
+            "images": data["images"][index].astype(int).tolist(),
+            "source": str(data["source"]),
+            "licence": str(data["licence"]),
+        }
+    return (
+        f"// Written by the book's build from {DIGITS.as_posix()}; do not edit.\n"
+        f"window.CourseDigits = {json.dumps(doc, separators=(',', ':'))};\n"
+    ).encode()
+
+
 def stage(build: Path, chapter_ids: list[str], course: Path = ROOT, cache: Path | None = None) -> Path:
     """Write the book's sources (student views, release notebooks, MathJax) into ``build/site-src``;
     executed notebooks are kept in ``cache`` (default ``build/executed``)."""
@@ -118,6 +142,8 @@ def stage(build: Path, chapter_ids: list[str], course: Path = ROOT, cache: Path 
         if relative.parent == Path("sre", "mathmaps") and relative.suffix == ".json":
             script = speech_rules_script(relative.stem, path.read_text(encoding="utf-8"))
             _write(src / "_extra" / "mathjax" / relative.with_suffix(".js"), script)
+    if (course / DIGITS).exists():
+        _write(src / "_static" / "explorers" / "digits.js", digits_script(course / DIGITS))
     layout = CourseDir.at(course)
     sources = [layout.source(c) for c in chapter_ids]
     for chapter_id, executed in zip(chapter_ids, execute(sources, cache or build / "executed"), strict=True):

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from helpers import ROOT, SOURCES
@@ -35,6 +36,26 @@ def pages() -> dict[str, str]:
     """Explorer name -> the site page that shows it (its first chapter)."""
     return {name: f"chapters/{chapters[0]}/{chapters[0]}.html" for name, chapters in used().items()}
 
+
+# The explorers' digit mode (input=digit): chapter 08's digits, read here from the chapter's own file (not
+# from the data file the build writes for the site), and the edge kernels, chapter 01's Sobel x first.
+DIGITS = ROOT / "chapters" / "08_backprop" / "digits.npz"
+SOBEL_X = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]])
+EDGES = (SOBEL_X, SOBEL_X.T, np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]]))
+
+
+def digit(d: int) -> np.ndarray:
+    """The first image of class ``d`` in digits.npz (8 x 8, grey levels 0 to 16)."""
+    with np.load(DIGITS, allow_pickle=False) as data:
+        return data["images"][np.flatnonzero(data["labels"] == d)[0]].astype(int)
+
+
+DIGIT_REFUSALS = [
+    ({"input": "photo"}, "input must be 'numbers' or 'digit', got 'photo'"),
+    ({"input": "digit", "digit": 10}, "This explorer draws digits up to 9, got 10"),
+    ({"input": "digit", "digit": -1}, "digit must be >= 0, got -1"),
+    ({"input": "digit", "digit": "a"}, "digit must be an integer, got 'a'"),
+]
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

@@ -3,7 +3,13 @@ opened on its own fetches them from (``DATA_URL`` of its data cell), and the fet
 
 from __future__ import annotations
 
+import json
+import re
+import urllib.request
+
+import numpy as np
 import pytest
+from explorers import DIGITS, digit
 from test_chapter_data import DATA, fetch_cell, fetch_function, serve
 
 pytestmark = pytest.mark.slow
@@ -24,3 +30,20 @@ def test_the_site_serves_what_the_notebook_fetches(site, chapter_id, tmp_path, m
         assert (tmp_path / path).read_bytes() == (
             course / "chapters" / chapter_id / "digits.npz"
         ).read_bytes()
+
+
+def test_the_explorers_digits_are_digits_npz_first_image_of_each_class(served):
+    """The explorers' digit mode (``input=digit``) reads ``_static/explorers/digits.js``, which the build
+    writes from chapter 08's digits.npz: as the site serves it, digit d is the first image of class d, pixel
+    for pixel, with the data set's source and licence."""
+    with urllib.request.urlopen(f"{served}/_static/explorers/digits.js") as response:
+        text = response.read().decode()
+    found = re.fullmatch(r"(//[^\n]*\n)window\.CourseDigits = (\{.*\});\n", text, re.S)
+    assert found, text[:200]
+    doc = json.loads(found.group(2))
+    with np.load(DIGITS, allow_pickle=False) as data:
+        labels, source, licence = data["labels"], str(data["source"]), str(data["licence"])
+    assert [int(labels[i]) for i in doc["index"]] == list(range(10))
+    assert all((labels[:i] != d).all() for d, i in enumerate(doc["index"]))  # the first of its class
+    assert np.array_equal(doc["images"], [digit(d) for d in range(10)])
+    assert (doc["source"], doc["licence"]) == (source, licence)

@@ -11,7 +11,14 @@ import statistics
 
 import numpy as np
 import pytest
-from explorers import Explorer, assert_accessible_everywhere, assert_refused_in_words
+from explorers import (
+    DIGIT_REFUSALS,
+    EDGES,
+    Explorer,
+    assert_accessible_everywhere,
+    assert_refused_in_words,
+    digit,
+)
 
 import solutions
 
@@ -131,6 +138,45 @@ def test_refusals_say_what_the_reference_says_and_settings_it_cannot_draw_are_re
         cases.append((setting, message))
     cases += [({**SMALL, **params}, message) for params, message in BEYOND]
     assert_refused_in_words(Explorer(visit, served, PAGE, NAME), cases)
+
+
+def test_a_digit_through_one_to_three_edge_filters_equals_the_reference(visit, served):
+    """input=digit: each digit of chapter 08 (read here from digits.npz), one channel, through the first f of
+    Sobel x, Sobel y and a Laplacian (bias 0), with strides and padding, equals ``solutions.conv2d``: one
+    output map per filter."""
+    rng = random.Random(1)
+    cases = [
+        {"f": rng.randint(1, 3), "sh": sh, "sw": sw, "ph": ph, "pw": pw, "input": "digit", "digit": d}
+        for d in range(10)
+        for sh, sw, ph, pw in [(1, 1, 1, 1), (2, 2, 1, 1), (rng.randint(1, 3), rng.randint(1, 3), 0, 2)]
+    ]
+    explorer = Explorer(visit, served, PAGE, NAME)
+    wrong = []
+    for s, state in zip(cases, explorer.states(cases), strict=True):
+        x = digit(s["digit"])[None]
+        weight = np.stack(EDGES[: s["f"]])[:, None]
+        bias = np.zeros(s["f"])
+        want = solutions.conv2d(x[None], weight, bias, (s["sh"], s["sw"]), (s["ph"], s["pw"]))[0]
+        if not (
+            state["error"] is None
+            and state["params"] == s
+            and np.array_equal(state["x"], x)
+            and np.array_equal(state["weight"], weight)
+            and np.array_equal(state["bias"], bias)
+            and state["shape"] == list(want.shape)
+            and np.array_equal(state["out"], want)
+        ):
+            wrong.append((s, want.tolist(), state))
+    assert not wrong, wrong[:2]
+    assert explorer.set(f=1, sh=1, sw=1, ph=1, pw=1, input="digit", digit=0)["step"] == [0, 0, 0]
+    # the padded corner of digit 0 (rows 0 0 0 / 0 0 0 / 0 0 0 after one zero row and column) reads only zeros
+    assert explorer.live_text() == "filter 0, output (0, 0) = 0 (channel 0) + 0 (bias) = 0"
+    assert_refused_in_words(explorer, [({**SMALL, **params}, message) for params, message in DIGIT_REFUSALS])
+
+
+def test_the_digit_setting_is_accessible_at_both_widths_and_in_dark_mode(visit, served, request):
+    setting = {"f": 3, "sh": 1, "sw": 1, "ph": 1, "pw": 1, "input": "digit", "digit": 5}
+    assert_accessible_everywhere(Explorer(visit, served, PAGE, NAME, setting), request)
 
 
 def test_keyboard_alone_steps_through_filters_and_channels(visit, served):

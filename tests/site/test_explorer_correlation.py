@@ -11,10 +11,13 @@ import statistics
 import numpy as np
 import pytest
 from explorers import (
+    DIGIT_REFUSALS,
+    SOBEL_X,
     Explorer,
     assert_accessible_everywhere,
     assert_fallback_without_javascript,
     assert_refused_in_words,
+    digit,
 )
 
 import solutions
@@ -155,6 +158,54 @@ def test_keyboard_alone_steps_flips_and_resizes(visit, served):
 
 def test_accessible_at_both_widths_and_in_dark_mode(visit, served, request):
     explorer = Explorer(visit, served, PAGE, NAME, {**WORKED, "w": 4, "kw": 3, "op": "convolution"})
+    assert_accessible_everywhere(explorer, request)
+
+
+def test_a_digit_through_sobel_x_equals_the_reference(visit, served):
+    """input=digit: each of the ten digits of chapter 08 (read here from digits.npz) through chapter 01's
+    Sobel x, correlated and convolved, equals ``solutions``; the sizes and the seed no longer apply."""
+    cases = [
+        {"op": op, "input": "digit", "digit": d} for d in range(10) for op in ("correlation", "convolution")
+    ]
+    explorer = Explorer(visit, served, PAGE, NAME)
+    wrong = []
+    states = explorer.states(cases)
+    for s, state in zip(cases, states, strict=True):
+        image = digit(s["digit"])
+        operation = solutions.convolve2d if s["op"] == "convolution" else solutions.correlate2d
+        want = operation(image, SOBEL_X)
+        if not (
+            state["error"] is None
+            and state["params"] == s
+            and np.array_equal(state["image"], image)
+            and np.array_equal(state["kernel"], SOBEL_X)
+            and state["shape"] == [6, 6]
+            and np.array_equal(state["output"], want)
+        ):
+            wrong.append((s, want.tolist(), state))
+    assert not wrong, wrong[:2]
+    # chapter 01's text: convolution flips Sobel x, which flips every sign
+    for correlated, convolved in zip(states[::2], states[1::2], strict=True):
+        assert np.array_equal(convolved["output"], -np.array(correlated["output"]))
+    # digit 0's first window, by hand: rows 0 0 5 / 0 0 13 / 0 3 15 against 1 0 -1 / 2 0 -2 / 1 0 -1
+    explorer.set(op="correlation", input="digit", digit=0)
+    assert explorer.live_text() == (
+        "output (0, 0) = 0×1 + 0×0 + 5×(-1) + 0×2 + 0×0 + 13×(-2) + 0×1 + 3×0 + 15×(-1) = -46"
+    )
+    # only the parameters that apply are shown, and written into the address
+    shown = explorer.root.locator(".xp-control").evaluate_all(
+        "ls => ls.filter(l => !l.hidden).map(l => l.firstChild.textContent.trim())"
+    )
+    assert shown == ["Operation", "Input", "Digit"], shown
+    assert explorer.type_value("digit", "7")["image"] == digit(7).tolist()
+    assert (
+        explorer.page.evaluate("location.hash") == "#explore-correlation=op=correlation,input=digit,digit=7"
+    )
+    assert_refused_in_words(explorer, [({**WORKED, **params}, message) for params, message in DIGIT_REFUSALS])
+
+
+def test_the_digit_setting_is_accessible_at_both_widths_and_in_dark_mode(visit, served, request):
+    explorer = Explorer(visit, served, PAGE, NAME, {"op": "convolution", "input": "digit", "digit": 3})
     assert_accessible_everywhere(explorer, request)
 
 

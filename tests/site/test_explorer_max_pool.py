@@ -11,7 +11,7 @@ import statistics
 
 import numpy as np
 import pytest
-from explorers import Explorer, assert_accessible_everywhere, assert_refused_in_words
+from explorers import DIGIT_REFUSALS, Explorer, assert_accessible_everywhere, assert_refused_in_words, digit
 
 import solutions
 
@@ -137,6 +137,49 @@ def test_refusals_say_what_the_reference_says_and_settings_it_cannot_draw_are_re
         cases.append((setting, message))
     cases += [({**OVERLAP, **params}, message) for params, message in BEYOND]
     assert_refused_in_words(Explorer(visit, served, PAGE, NAME), cases)
+
+
+def test_a_digit_max_pooled_equals_the_reference(visit, served):
+    """input=digit: each digit of chapter 08 (read here from digits.npz) max-pooled, 2 x 2 and other windows
+    and strides, equals ``solutions.maxpool2d_forward`` (out, argmax) and its backward pass (dx); a digit's
+    background ties often."""
+    rng = random.Random(2)
+    cases = [
+        {"kh": kh, "kw": kw, "sh": sh, "sw": sw, "input": "digit", "digit": d}
+        for d in range(10)
+        for kh, kw, sh, sw in [(2, 2, 2, 2), (3, 3, 1, 1), tuple(rng.randint(1, 5) for _ in range(4))]
+    ]
+    explorer = Explorer(visit, served, PAGE, NAME)
+    wrong = []
+    for s, state in zip(cases, explorer.states(cases), strict=True):
+        x = digit(s["digit"])
+        out, cache = solutions.maxpool2d_forward(x[None, None], (s["kh"], s["kw"]), (s["sh"], s["sw"]))
+        dout = np.arange(1, out.size + 1, dtype=float).reshape(out.shape)
+        dx = solutions.maxpool2d_backward(dout, cache)
+        if not (
+            state["error"] is None
+            and state["params"] == s
+            and np.array_equal(state["x"], x)
+            and np.array_equal(state["out"], out[0, 0])
+            and np.array_equal(state["argmax"], cache["argmax"][0, 0])
+            and np.array_equal(state["dx"], dx[0, 0])
+        ):
+            wrong.append((s, out[0, 0].tolist(), state))
+    assert not wrong, wrong[:2]
+    explorer.set(kh=2, kw=2, sh=2, sw=2, input="digit", digit=0)
+    # digit 0's first window, by hand: 0 0 / 0 0, four tied maxima
+    assert explorer.live_text() == (
+        "output (0, 0) = max(0, 0, 0, 0) = 0 at input (0, 0), the first of 4 equal maxima (row-major); "
+        "dout (0, 0) = 1 goes to dx (0, 0): 0 + 1 = 1"
+    )
+    assert_refused_in_words(
+        explorer, [({**OVERLAP, **params}, message) for params, message in DIGIT_REFUSALS]
+    )
+
+
+def test_the_digit_setting_is_accessible_at_both_widths_and_in_dark_mode(visit, served, request):
+    setting = {"kh": 2, "kw": 2, "sh": 2, "sw": 2, "input": "digit", "digit": 3}
+    assert_accessible_everywhere(Explorer(visit, served, PAGE, NAME, setting), request)
 
 
 def test_keyboard_alone_steps_and_accumulates_the_gradient(visit, served):

@@ -9,9 +9,11 @@ settings and is never split across pages."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from explorers import Explorer, pages
+from helpers import ROOT, SOURCES
 
 pytestmark = pytest.mark.slow
 
@@ -50,6 +52,31 @@ def test_every_explorer_fits_a_screen_with_its_step_control_and_sentence_togethe
         assert not explorer.problems, explorer.problems
     assert not too_tall, f"taller than {limit} px at {width} x {height}: {too_tall} (all: {measured})"
     assert not apart, f"step control and sentence not on screen together: {apart}"
+
+
+def digit_links() -> dict[str, dict]:
+    """Explorer name -> the digit setting (``input=digit``) a chapter links to."""
+    links = {}
+    for path in SOURCES:
+        for name, setting in re.findall(
+            r'href=\\?"#explore-([\w-]+)=([^"\\]*input=digit[^"\\]*)', path.read_text()
+        ):
+            links[name] = dict(item.split("=") for item in setting.split(","))
+    return links
+
+
+@pytest.mark.parametrize(("width", "height"), list(SCREENS))
+def test_the_digit_settings_the_chapters_link_to_fit_a_screen_too(visit, served, width, height):
+    links = digit_links()
+    assert sorted(links) == ["channels", "correlation", "max-pool"]
+    measured = {}
+    for name, setting in links.items():
+        explorer = Explorer(visit, served, PAGES[name], name, setting, width=width, height=height)
+        assert explorer.state()["params"]["input"] == "digit" and explorer.state()["error"] is None
+        measured[name] = round(explorer.root.evaluate(MEASURE)["height"])
+        assert not explorer.problems, explorer.problems
+    print(f"\ndigit settings at {width} x {height}: {measured} px")
+    assert max(measured.values()) <= SCREENS[(width, height)], measured
 
 
 def test_the_explorer_spreads_over_the_right_margin_on_a_wide_screen_and_fits_the_column_on_a_phone(
@@ -182,6 +209,57 @@ def test_a_hints_link_to_a_setting_brings_the_explorer_into_view_focused(visit, 
     assert explorer.focused(f"!!e.closest('.explorer[data-explorer=\"{name}\"]')")
     params = explorer.state()["params"]
     assert {k: str(params[k]) for k in want} == want
+
+
+# What each explorer's panels show, by role (the course's colours: palette.css, as the figures' COLORS)
+ROLES = {
+    "correlation": {"image", "kernel", "output"},
+    "receptive-field": {"image", "output"},
+    "output-size": {"image", "output"},
+    "channels": {"image", "kernel", "output"},
+    "dilation": {"image", "kernel", "output"},
+    "max-pool": {"image", "output", "gradient"},
+    "transposed": {"image", "kernel", "output"},
+}
+
+
+def palette() -> dict[str, str]:
+    """role -> its colour in palette.css, as a browser computes it (``rgb(r, g, b)``)."""
+    css = (ROOT / "_static" / "explorers" / "palette.css").read_text()
+    colours = {}
+    for role in ("image", "kernel", "output", "gradient"):
+        hex_ = re.search(rf"--course-{role}:\s*#([0-9A-Fa-f]{{6}});", css).group(1)
+        colours[role] = "rgb({}, {}, {})".format(*(int(hex_[k : k + 2], 16) for k in (0, 2, 4)))
+    return colours
+
+
+def test_each_panel_is_framed_in_the_colour_of_its_role_in_light_and_dark(visit, served):
+    """Inputs in the input's colour, kernels in the kernel's, outputs in the output's, gradients in the
+    gradient's: each panel's grid frame, read from the page, equals palette.css's colour for its role."""
+    want = palette()
+    assert sorted(PAGES) == sorted(ROLES)
+    wrong = {}
+    for name, page in PAGES.items():
+        explorer = Explorer(visit, served, page, name)
+        for theme in ("light", "dark"):
+            explorer.page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+            frames = explorer.root.locator(".xp-panel").evaluate_all(
+                """ps => ps.map(p => {
+                    const frame = getComputedStyle(p.querySelector('.xp-grid') || p);
+                    const roles = [...p.classList].filter(c => c.startsWith('xp-r-')).map(c => c.slice(5));
+                    return [roles, frame.outlineColor, frame.outlineStyle];
+                })"""
+            )
+            shown = {role for roles, _, _ in frames for role in roles}
+            if shown != ROLES[name]:
+                wrong[name, theme] = f"roles {sorted(shown)}, expected {sorted(ROLES[name])}"
+            for roles, colour, style in frames:
+                if roles and (colour != want[roles[0]] or style != "solid"):
+                    wrong[name, theme, roles[0]] = (
+                        f"framed {style} {colour}, palette.css says {want[roles[0]]}"
+                    )
+        assert not explorer.problems, explorer.problems
+    assert not wrong, wrong
 
 
 def test_on_paper_the_figure_prints_at_its_setting_without_its_form_in_one_piece(visit, served):
