@@ -186,7 +186,7 @@ def test_values_are_tinted_on_a_diverging_scale_with_a_legend_and_keep_their_num
 
 @pytest.mark.parametrize("name", ["max-pool", "output-size"])
 def test_a_hints_link_to_a_setting_brings_the_explorer_into_view_focused(visit, served, name):
-    explorer = Explorer(visit, served, PAGES[name], name)
+    explorer = Explorer(visit, served, PAGES[name], name, math=True)  # formulas typeset above it
     link = explorer.page.locator(f'a[href^="#explore-{name}="]').first
     hint = explorer.page.locator("div.admonition", has=link).first
     if not link.is_visible():
