@@ -20,12 +20,18 @@ def visible_source(chapter_id: str, name: str) -> str:
     return _cells(chapter_id)[grade_id(name, "visible")]
 
 
-def run_visible(chapter_id: str, name: str, wrong: str | None = None) -> None:
+def run_visible(chapter_id: str, name: str, wrong: str | None = None, *, given: tuple[str, ...] = ()) -> None:
     """Run the visible tests of exercise ``name`` with every model answer of its chapter defined (a
     visible cell may call another exercise), then ``wrong``, code that redefines ``name``, if given.
+    ``given``: ids of the chapter's cells of given helpers the visible cell calls, run first.
     Raises what the cell raises (an AssertionError when a visible test catches the answer)."""
     cells = _cells(chapter_id)
     namespace = {"np": np, "__name__": "__visible__"}
+    if given:
+        nb = nbformat.read(source_notebook(chapter_id), as_version=4)
+        for cell in nb.cells:
+            if cell.get("id") in given:
+                exec(compile(cell.source, f"<{cell.id}>", "exec"), namespace)  # noqa: S102 - our own notebook
     tests = {
         grade_id(ex.name, kind) for ex in exercises.chapter(chapter_id) for kind in ("visible", "graded")
     }

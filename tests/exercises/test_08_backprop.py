@@ -13,9 +13,11 @@ from helpers import (
     solution_cells,
     source_notebook,
 )
+from visible_cells import run_visible, visible_source
 
 CHAPTER = "08_backprop"
 PASTED = ("earlier_conv2d", "earlier_maxpool2d")  # ungraded cells for the chapter 04 and 07 layers
+GIVEN = ("check-shapes",)  # the given helper the visible tests call
 
 
 MODEL = solution_cells(source_notebook(CHAPTER))  # each wrong answer below changes one thing in one of these
@@ -255,11 +257,6 @@ def cells_by_id() -> dict[str, nbformat.NotebookNode]:
     return {cell.get("id"): cell for cell in nb.cells}
 
 
-def visible_cell(name: str) -> str:
-    nb = nbformat.read(source_notebook(CHAPTER), as_version=4)
-    return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == name)
-
-
 def notebook_namespace(answers: dict[str, str]) -> dict:
     """A namespace as the student's notebook has it above the exercises: the preamble, the given
     check_shapes helper and every model answer, with ``answers`` (grade_id: source) in their place."""
@@ -303,14 +300,13 @@ VISIBLE_MISTAKES = {
 @pytest.mark.parametrize("label", sorted(VISIBLE_MISTAKES))
 def test_visible_tests_catch_the_mistake(label):
     name, answer = VISIBLE_MISTAKES[label]
-    namespace = notebook_namespace({name: answer})
     with pytest.raises(AssertionError):
-        exec(visible_cell(f"{name}_visible"), namespace)  # noqa: S102
+        run_visible(CHAPTER, name, answer, given=GIVEN)
 
 
 def test_visible_tests_pass_with_the_model_answer(capsys):
     name = "conv2d_backward"
-    exec(visible_cell(f"{name}_visible"), notebook_namespace({}))  # noqa: S102
+    run_visible(CHAPTER, name, given=GIVEN)
     assert "all visible tests passed" in capsys.readouterr().out
 
 
@@ -323,15 +319,16 @@ def test_paste_check_says_what_to_paste_and_still_catches_a_wrong_layer(capsys):
         "    raise NotImplementedError()\n\n\n"
         "def maxpool2d_backward(dout, cache):\n    raise NotImplementedError()\n",
     }
-    exec(visible_cell("earlier_layers_visible"), notebook_namespace(stubs))  # noqa: S102
+    check = visible_source(CHAPTER, "earlier_layers")
+    exec(check, notebook_namespace(stubs))  # noqa: S102
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1 and "conv2d" in lines[0] and "max pooling" in lines[0], lines
     assert "first cell above" in lines[0] and "second cell above" in lines[0]
-    exec(visible_cell("earlier_layers_visible"), notebook_namespace({"earlier_conv2d": STUB_CONV2D}))  # noqa: S102
+    exec(check, notebook_namespace({"earlier_conv2d": STUB_CONV2D}))  # noqa: S102
     only = capsys.readouterr().out.strip()
     assert "conv2d" in only and "max pooling" not in only
     with pytest.raises(AssertionError, match="conv2d"):
-        exec(visible_cell("earlier_layers_visible"), notebook_namespace({"earlier_conv2d": DOUBLED_CONV2D}))  # noqa: S102
+        exec(check, notebook_namespace({"earlier_conv2d": DOUBLED_CONV2D}))  # noqa: S102
 
 
 def test_the_network_names_the_function_whose_result_has_the_wrong_shape():

@@ -3,9 +3,9 @@ wrong answers in place."""
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 from helpers import assert_wrong_answer_diagnosed, changed_in, solution_cells, source_notebook
+from visible_cells import run_visible
 
 CHAPTER = "09_transposed"
 
@@ -89,25 +89,6 @@ def test_the_chapter_asks_for_no_earlier_function():
 # -- the visible tests, run with wrong answers in place ---------------------------------------------------
 
 
-def visible_cell(name: str) -> str:
-    nb = nbformat.read(source_notebook(CHAPTER), as_version=4)
-    return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == name)
-
-
-def notebook_namespace(answers: dict[str, str]) -> dict:
-    """A namespace as the student's notebook has it above the exercises: the preamble and every model
-    answer, with ``answers`` (grade_id: source) in their place."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    nb = nbformat.read(source_notebook(CHAPTER), as_version=4)
-    namespace: dict = {}
-    exec(next(c.source for c in nb.cells if c.get("id") == "cell-00"), namespace)  # noqa: S102
-    for source in {**MODEL, **answers}.values():
-        exec(source, namespace)  # noqa: S102
-    return namespace
-
-
 # One wrong answer per row, each a mistake the visible cell must catch with an AssertionError.
 VISIBLE_MISTAKES = {
     "transposed_output_size: chapter 03's formula": (
@@ -176,10 +157,10 @@ VISIBLE_MISTAKES = {
 def test_visible_tests_catch_the_mistake(label):
     name, answer = VISIBLE_MISTAKES[label]
     with pytest.raises(AssertionError):
-        exec(visible_cell(f"{name}_visible"), notebook_namespace({name: answer}))  # noqa: S102
+        run_visible(CHAPTER, name, answer)
 
 
 @pytest.mark.parametrize("name", ["transposed_output_size", "conv_transpose2d"])
 def test_visible_tests_pass_with_the_model_answer(name, capsys):
-    exec(visible_cell(f"{name}_visible"), notebook_namespace({}))  # noqa: S102
+    run_visible(CHAPTER, name)
     assert "all visible tests passed" in capsys.readouterr().out
