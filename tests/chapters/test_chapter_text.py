@@ -229,17 +229,18 @@ def test_next_links_the_page_that_follows_in_the_toc(chapter_id):
 # -- chapters 04-07 --
 
 
-def hdc_m2(dilations) -> int:
-    """Wang et al. (2018), section 3.2: M_n = r_n, M_i = max(M_{i+1} - 2 r_i, 2 r_i - M_{i+1}, r_i)."""
+def wang_m2(dilations) -> int:
+    """Wang et al. (2018), section 3.2, for dilations d_1 .. d_L: M_2, where M_L = d_L and
+    M_i = max(M_{i+1} - 2 d_i, 2 d_i - M_{i+1}, d_i)."""
     m = dilations[-1]
-    for r in reversed(dilations[1:-1]):
-        m = max(m - 2 * r, 2 * r - m, r)
+    for d in reversed(dilations[1:-1]):
+        m = max(m - 2 * d, 2 * d - m, d)
     return m
 
 
-def no_hole(taps: int, dilations) -> bool:
+def has_hole(taps: int, dilations) -> bool:
     reached = reach_offsets(taps, dilations)
-    return len(reached) == max(reached) + 1
+    return len(reached) != max(reached) + 1
 
 
 def test_gridding_numbers_are_the_issues():
@@ -260,14 +261,14 @@ def test_the_gridding_rules_chapter_6_states():
         for rest in itertools.product(range(1, 20), repeat=layers - 1):
             dilations = (1, *rest)
             if list(dilations) == sorted(dilations):
-                assert (hdc_m2(dilations) <= 3) == no_hole(3, dilations), dilations
+                assert (wang_m2(dilations) <= 3) != has_hole(3, dilations), dilations
             if all(b <= 3 * a for a, b in itertools.pairwise(dilations)):
-                assert no_hole(3, dilations), dilations
+                assert not has_hole(3, dilations), dilations
     for good in [(1, 2, 4), (1, 2, 3), (1, 2, 5)]:
-        assert no_hole(3, good) and hdc_m2(good) <= 3, good
-    assert not no_hole(3, (1, 4, 16)) and 16 > 3 * 4
-    assert np.gcd.reduce([1, 5, 9]) == 1 and hdc_m2((1, 5, 9)) == 5 and not no_hole(3, (1, 5, 9))
-    assert np.gcd.reduce([2, 4, 8]) == 2 and not no_hole(3, (2, 4, 8))
+        assert not has_hole(3, good) and wang_m2(good) <= 3, good
+    assert has_hole(3, (1, 4, 16)) and 16 > 3 * 4
+    assert np.gcd.reduce([1, 5, 9]) == 1 and wang_m2((1, 5, 9)) == 5 and has_hole(3, (1, 5, 9))
+    assert np.gcd.reduce([2, 4, 8]) == 2 and has_hole(3, (2, 4, 8))
     text = " ".join(markdown("06_dilation").split())
     assert "1, 2, 4 (the stack above) passes, and so do 1, 2, 3 and 1, 2, 5" in text
     assert "1, 5, 9 has $M_2 = 5 > 3$" in text
@@ -717,19 +718,6 @@ def test_the_landing_pages_map_follows_the_toc_and_the_registry():
 
 
 # -- chapter 06: Wang et al.'s rule, by brute force --
-
-
-def wang_m2(dilations) -> int:
-    """Wang et al.'s M_2: M_n = r_n, M_i = max(M_{i+1} - 2 r_i, 2 r_i - M_{i+1}, r_i)."""
-    m = dilations[-1]
-    for r in reversed(dilations[1:-1]):
-        m = max(m - 2 * r, 2 * r - m, r)
-    return m
-
-
-def has_hole(taps: int, dilations) -> bool:
-    reached = reach_offsets(taps, dilations)
-    return len(reached) != max(reached) + 1
 
 
 def rule_misjudged(k: int) -> list[tuple[int, ...]]:
