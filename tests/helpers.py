@@ -261,6 +261,13 @@ def grade_class(course: Path, *extra: str, wait: bool = True):
     return proc.stdout
 
 
+def course_palette() -> dict[str, str]:
+    """name -> ``#RRGGBB`` of each ``--course-<name>`` colour ``_static/explorers/palette.css`` declares for
+    the light theme (its first rule)."""
+    css = (ROOT / "_static" / "explorers" / "palette.css").read_text()
+    return dict(re.findall(r"--course-([\w-]+):\s*(#[0-9A-Fa-f]{6});", css.split("}")[0]))
+
+
 def solution_cells(path) -> dict[str, str]:
     """Every solution cell of a notebook by grade_id, the solution markers left out."""
     cells = nbformat.read(path, as_version=4).cells

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import ast
 import itertools
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import course_palette
 
 PREAMBLE = Path(__file__).resolve().parents[2] / "chapters" / "preamble.py"
-PALETTE_CSS = PREAMBLE.parents[1] / "_static" / "explorers" / "palette.css"
 ROLES = ("image", "kernel", "output", "highlight")  # told apart by colour in the figures
 OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
 LINES = (*ROLES, "muted")  # drawn as lines or frames
@@ -111,8 +110,6 @@ def test_windows_stay_apart(vision):
 
 
 def test_the_explorers_palette_is_the_figures():
-    declared = dict(
-        re.findall(r"--course-([\w-]+):\s*(#[0-9A-Fa-f]{6});", PALETTE_CSS.read_text().split("}")[0])
-    )
+    declared = course_palette()
     expected = {**colours(), **{f"window-{k}": w for k, w in enumerate(literal("WINDOWS"), 1)}}
     assert {k: v.upper() for k, v in declared.items()} == {k: v.upper() for k, v in expected.items()}

@@ -13,7 +13,7 @@ import re
 
 import pytest
 from explorers import Explorer, pages
-from helpers import ROOT, SOURCES
+from helpers import SOURCES, course_palette
 
 pytestmark = pytest.mark.slow
 
@@ -225,12 +225,11 @@ ROLES = {
 
 def palette() -> dict[str, str]:
     """role -> its colour in palette.css, as a browser computes it (``rgb(r, g, b)``)."""
-    css = (ROOT / "_static" / "explorers" / "palette.css").read_text()
-    colours = {}
-    for role in ("image", "kernel", "output", "gradient"):
-        hex_ = re.search(rf"--course-{role}:\s*#([0-9A-Fa-f]{{6}});", css).group(1)
-        colours[role] = "rgb({}, {}, {})".format(*(int(hex_[k : k + 2], 16) for k in (0, 2, 4)))
-    return colours
+    declared = course_palette()
+    return {
+        role: "rgb({}, {}, {})".format(*(int(declared[role][k : k + 2], 16) for k in (1, 3, 5)))
+        for role in ("image", "kernel", "output", "gradient")
+    }
 
 
 def test_each_panel_is_framed_in_the_colour_of_its_role_in_light_and_dark(visit, served):
